@@ -1,0 +1,201 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+from helpdesk.models import Site
+
+
+class Category(models.Model):
+    """What a ticket is about (network, printers, ...); administered in Django admin."""
+
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class TicketState(models.TextChoices):
+    NEW = "new", "New"
+    TRIAGED = "triaged", "Triaged"
+    ASSIGNED = "assigned", "Assigned"
+    IN_PROGRESS = "in_progress", "In progress"
+    WAITING_ON_CUSTOMER = "waiting_on_customer", "Waiting on customer"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_STATES = [
+    TicketState.NEW,
+    TicketState.TRIAGED,
+    TicketState.ASSIGNED,
+    TicketState.IN_PROGRESS,
+    TicketState.WAITING_ON_CUSTOMER,
+]
+
+
+class TicketSource(models.TextChoices):
+    PORTAL = "portal", "Portal"
+    CHAT = "chat", "Chat"
+    API = "api", "API"
+    EMAIL = "email", "Email"
+
+
+class SLATarget(models.Model):
+    """First-response and resolution targets for a priority; a row with a site overrides the default."""
+
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.CASCADE, related_name="sla_targets")
+    priority = models.CharField(max_length=10, choices=Priority.choices)
+    first_response_minutes = models.PositiveIntegerField()
+    resolution_minutes = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "priority"], name="sla_target_per_site_priority"),
+            models.UniqueConstraint(
+                fields=["priority"], condition=models.Q(site__isnull=True), name="sla_default_per_priority"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site or 'Default'} · {self.priority}"
+
+
+class Ticket(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="tickets")
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField()
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    state = models.CharField(max_length=24, choices=TicketState.choices, default=TicketState.NEW)
+    source = models.CharField(max_length=10, choices=TicketSource.choices, default=TicketSource.PORTAL)
+    resolution = models.TextField(blank=True)
+    needs_human_triage = models.BooleanField(default=False)
+    needs_assignment = models.BooleanField(default=False, help_text="No engineer could take it: admins look")
+    triage_confidence = models.FloatField(null=True, blank=True)
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["site", "state"]),
+            models.Index(fields=["assignee", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+
+class TicketEvent(models.Model):
+    """Append-only audit trail: every change to a ticket, who made it (a user, or the assistant), when."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        FIELD_CHANGED = "field_changed", "Field changed"
+        TRANSITION = "transition", "State changed"
+        ASSIGNED = "assigned", "Assigned"
+        ASSIGNMENT_FAILED = "assignment_failed", "No engineer available"
+        COMMENTED = "commented", "Commented"
+        ATTACHMENT_ADDED = "attachment_added", "Attachment added"
+        AI_TRIAGE = "ai_triage", "AI triage"
+        AI_CORRECTION = "ai_correction", "AI suggestion corrected"
+        AI_DRAFT = "ai_draft", "AI draft"
+        CSAT = "csat", "Rated"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    by_assistant = models.BooleanField(default=False)
+    field = models.CharField(max_length=40, blank=True)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    message = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Ticket events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Ticket events are append-only.")
+
+
+class Comment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    body = models.TextField()
+    is_internal = models.BooleanField(default=False, help_text="Internal notes are visible to engineers only")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    is_internal = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Review(models.Model):
+    """Customer satisfaction (CSAT) for a resolved ticket: one per ticket; also the chat's service review."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="review")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reviews"
+    )
+    rating = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(rating__gte=1, rating__lte=5), name="review_rating_1_to_5")
+        ]
