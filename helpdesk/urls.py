@@ -3,11 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from helpdesk import views
+from helpdesk.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("api/v1/", api.urls),
+    path("tickets/", include("tickets.urls")),
+    path("kb/", include("knowledge.urls")),
+    path("chat/", include("chat.urls")),
 ]
