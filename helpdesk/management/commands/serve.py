@@ -1,0 +1,90 @@
+"""`make run`: migrate, load the demo data once, index it, start the django-q2 worker and the web server."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the whole product on this machine: database, migrations, demo data, worker and web server."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-demo", action="store_true", help="Do not load the demo data.")
+        parser.add_argument("--no-index", action="store_true", help="Do not (re)index documents at start.")
+        parser.add_argument("--no-worker", action="store_true", help="Do not start the django-q2 worker.")
+
+    def handle(self, *args, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("Database ready (migrations applied).")
+        logins = []
+        if not options["no_demo"]:
+            from helpdesk.demo.loader import demo_load
+
+            report = demo_load()
+            logins = report.logins
+            self.stdout.write(report.summary())
+        if not options["no_index"] and "reindex" in get_commands():
+            self.stdout.write("Indexing resolved tickets, transcripts and articles (only what changed)...")
+            call_command("reindex")
+
+        children = []
+        if not options["no_worker"]:
+            children.append(
+                subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR)
+            )
+        children.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "helpdesk.asgi:application",
+                    "--host",
+                    options["host"],
+                    "--port",
+                    str(options["port"]),
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=settings.BASE_DIR,
+            )
+        )
+        url = f"http://{options['host']}:{options['port']}/"
+        self.stdout.write(self.style.SUCCESS(f"\nThe helpdesk is running at {url}  (admin: {url}admin/)"))
+        if logins:
+            self.stdout.write("Demo logins (password for all: helpdesk-demo):")
+            for role, username in logins:
+                self.stdout.write(f"  {role:<10} {username}")
+        self.stdout.write("Press Ctrl-C to stop.\n")
+        self._wait(children)
+
+    def _wait(self, children: list[subprocess.Popen]) -> None:
+        def stop(*_):
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGINT)
+            deadline = time.monotonic() + 10
+            for child in children:
+                try:
+                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    child.kill()
+            sys.exit(0)
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+            self.stderr.write("A server process stopped unexpectedly; stopping the others.")
+            stop()
+        except KeyboardInterrupt:
+            stop()
