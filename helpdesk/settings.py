@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_q",
     "helpdesk",
+    "helpdesk.integrations",
     "tickets",
     "knowledge",
     "retrieval",
