@@ -1,0 +1,68 @@
+"""The one small interface every AI provider implements, and what it hands back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from helpdesk.models import Site
+    from retrieval.grounding import GroundingContext
+    from retrieval.types import Case
+
+
+class AIUnavailable(Exception):
+    """A provider could not give a usable answer (network, rate limit, outage, malformed output)."""
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens counted with retrieval.tokens (tiktoken o200k_base) on what was sent and received."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class CategorizeResult:
+    category: str | None
+    priority: str | None
+    tags: list[str]
+    confidence: float
+    needs_human: bool
+    sources: list[str]  # citation keys of the cases that supported the answer
+    usage: Usage = field(default_factory=Usage)
+
+
+@dataclass(frozen=True)
+class DraftResult:
+    body: str
+    citations: list[str]  # citation keys actually cited in the body, all of them retrieved sources
+    refused: bool = False  # no grounding: the body says so instead of guessing
+    usage: Usage = field(default_factory=Usage)
+
+
+class Provider(Protocol):
+    name: str
+    model: str
+
+    def categorize(
+        self,
+        *,
+        site: Site,
+        text: str,
+        cases: Sequence[Case],
+        categories: Sequence[str],
+        priorities: Sequence[str],
+    ) -> CategorizeResult: ...
+
+    def draft_reply(
+        self, *, site: Site, text: str, context: GroundingContext, offer_ticket: bool = False
+    ) -> DraftResult: ...
+
+    def stream_reply(
+        self, *, site: Site, text: str, context: GroundingContext, offer_ticket: bool = True
+    ) -> Iterator[str | DraftResult]:
+        """Yield text chunks as they are produced, then one final DraftResult (the authoritative text)."""
+        ...
