@@ -78,3 +78,41 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.user.username}"
+
+
+class AIInteraction(models.Model):
+    """One call to an AI provider: who asked for what, what it cost, what it used. Never holds secrets."""
+
+    class Purpose(models.TextChoices):
+        TRIAGE = "triage", "Triage"
+        DRAFT = "draft", "Reply draft"
+        CHAT = "chat", "Chat answer"
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "OK"
+        FALLBACK = "fallback", "Answered by the fallback"
+        ERROR = "error", "Error"
+        REFUSED = "refused", "No grounding: refused to guess"
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="ai_interactions")
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    provider = models.CharField(max_length=20)
+    model = models.CharField(max_length=100)
+    # Plain ids, not foreign keys: the log outlives the ticket or chat it was about.
+    ticket_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    conversation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    latency_ms = models.PositiveIntegerField(default=0)
+    sources = ArrayField(models.CharField(max_length=40), default=list, blank=True, help_text="Citation keys")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    error = models.TextField(blank=True)
+    cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["provider", "-created_at"]), models.Index(fields=["site", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} by {self.provider}/{self.model}: {self.outcome}"

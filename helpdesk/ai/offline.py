@@ -1,0 +1,283 @@
+"""The offline provider: no network, no model weights beyond the embedder retrieval already uses.
+
+Categorization is a similarity-weighted k-nearest-neighbour vote over the site's retrieved cases; replies
+are composed from those cases' resolutions and KB steps, each step citing where it came from. When
+nothing similar enough was retrieved it says so instead of guessing.
+
+Why the triage threshold generalizes (docs/ai.md has the long form): every retrieved case above the
+similarity cut-off votes for its category with its similarity as weight, and one extra "abstain" vote
+weighs exactly the cut-off (a borderline neighbour that knows nothing). Confidence is the winner's share
+of all votes, abstention included, and the winner is accepted only with a strict majority (> 0.5): it
+must outweigh every other category and the abstention together. Neither number is fitted to our data:
+0.5 is the majority rule and the cut-off is the retrieval layer's own line between related and unrelated
+text for its embedding model, so a different site, dataset or embedder moves both consistently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+
+from helpdesk.ai.base import CategorizeResult, DraftResult, Usage
+from retrieval.grounding import GroundingContext, Source, render_sources
+from retrieval.selectors import DEFAULT_MIN_SIMILARITY
+from retrieval.tokens import count_tokens
+from retrieval.types import Case, SourceType
+
+MAJORITY = 0.5
+MAX_STEPS = 6
+MAX_STEPS_PER_SOURCE = 3
+MAX_TAGS = 3
+# Two steps sharing this much of their vocabulary say the same thing; the second only adds its citation.
+DUPLICATE_OVERLAP = 0.6
+STREAM_CHUNK_WORDS = 3
+
+STOPWORDS = frozenset(
+    """a about after again all also am an and any are as at be because been before being but by can cannot
+    could did do does doing done for from get gets got had has have having he her here hers him his how i if
+    in into is it its just let me more most my no not now of off on once only or other our out over own
+    please same she should so some still such than that the their them then there these they this those
+    through to too under until up very was we were what when where which while who why will with would you
+    your yours since today yesterday morning anyone everyone someone work working works issue problem help
+    hi hello thanks thank regards""".split()
+)
+# Resolutions are written in the past tense ("Restarted the spooler"); a reply asks the reader to act.
+# Only these well-known leading verbs are rewritten; anything else is quoted as written.
+IMPERATIVES = {
+    "added": "add",
+    "adjusted": "adjust",
+    "applied": "apply",
+    "assigned": "assign",
+    "changed": "change",
+    "checked": "check",
+    "cleaned": "clean",
+    "cleared": "clear",
+    "configured": "configure",
+    "connected": "connect",
+    "created": "create",
+    "deleted": "delete",
+    "disabled": "disable",
+    "downloaded": "download",
+    "emptied": "empty",
+    "enabled": "enable",
+    "flushed": "flush",
+    "granted": "grant",
+    "increased": "increase",
+    "installed": "install",
+    "mapped": "map",
+    "moved": "move",
+    "plugged": "plug",
+    "power-cycled": "power-cycle",
+    "ran": "run",
+    "rebooted": "reboot",
+    "rebuilt": "rebuild",
+    "reconnected": "reconnect",
+    "recreated": "recreate",
+    "re-added": "re-add",
+    "re-enabled": "re-enable",
+    "reinstalled": "reinstall",
+    "removed": "remove",
+    "renamed": "rename",
+    "renewed": "renew",
+    "repaired": "repair",
+    "replaced": "replace",
+    "reseated": "reseat",
+    "restarted": "restart",
+    "restored": "restore",
+    "rolled": "roll",
+    "signed": "sign",
+    "swapped": "swap",
+    "switched": "switch",
+    "synced": "sync",
+    "turned": "turn",
+    "uninstalled": "uninstall",
+    "unlocked": "unlock",
+    "unplugged": "unplug",
+    "updated": "update",
+    "upgraded": "upgrade",
+    "verified": "verify",
+}
+_NOT_ACTIONABLE = re.compile(
+    r"^(thanks|thank you|closing|closed|ticket|customer|user|caller|confirmed|resolved|fixed|works|working|"
+    r"all good|no further|issue resolved)\b",
+    re.IGNORECASE,
+)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*\S)")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+_WORD = re.compile(r"[a-z0-9][a-z0-9+#.-]*[a-z0-9+#]|[a-z0-9]")
+
+
+def words(text: str) -> set[str]:
+    return {word for word in _WORD.findall(text.lower()) if word not in STOPWORDS}
+
+
+def refusal(offer_ticket: bool) -> str:
+    follow_up = (
+        "I can open a ticket so an engineer can look into it."
+        if offer_ticket
+        else "An engineer will look into it and follow up here."
+    )
+    return (
+        "I could not find a similar case in our records or the knowledge base, so I would rather not "
+        f"guess. {follow_up}"
+    )
+
+
+class OfflineProvider:
+    name = "offline"
+    model = "knn-vote"
+
+    def __init__(self, *, min_similarity: float = DEFAULT_MIN_SIMILARITY):
+        self.min_similarity = min_similarity
+
+    def categorize(
+        self,
+        *,
+        site,
+        text: str,
+        cases: Sequence[Case],
+        categories: Sequence[str],
+        priorities: Sequence[str],
+    ) -> CategorizeResult:
+        voters = [case for case in cases if case.similarity >= self.min_similarity and case.category in categories]
+        category_votes: dict[str, float] = defaultdict(float)
+        priority_votes: dict[str, float] = defaultdict(float)
+        for case in voters:
+            category_votes[case.category] += case.similarity
+            if case.priority in priorities:
+                priority_votes[case.priority] += case.similarity
+        prompt_tokens = count_tokens(text) + sum(count_tokens(case.text or case.snippet) for case in voters)
+        if not category_votes:
+            return CategorizeResult(
+                category=None,
+                priority=None,
+                tags=[],
+                confidence=0.0,
+                needs_human=True,
+                sources=[],
+                usage=Usage(prompt_tokens=prompt_tokens),
+            )
+        winner = max(category_votes, key=category_votes.get)
+        confidence = category_votes[winner] / (sum(category_votes.values()) + self.min_similarity)
+        supporters = [case for case in voters if case.category == winner]
+        result = CategorizeResult(
+            category=winner,
+            priority=max(priority_votes, key=priority_votes.get) if priority_votes else None,
+            tags=self.tags(text, supporters),
+            confidence=round(confidence, 4),
+            needs_human=confidence <= MAJORITY,
+            sources=[case.citation_key for case in supporters],
+        )
+        completion = f"{result.category} {result.priority} {' '.join(result.tags)} {result.confidence}"
+        return CategorizeResult(
+            **{**result.__dict__, "usage": Usage(prompt_tokens, count_tokens(completion))},
+        )
+
+    @staticmethod
+    def tags(text: str, supporters: Sequence[Case]) -> list[str]:
+        """Terms of the new ticket that recur in the titles of the cases that voted for the winner."""
+        query = words(text)
+        counts: dict[str, int] = defaultdict(int)
+        for case in supporters:
+            for word in words(case.title) & query:
+                counts[word] += 1
+        ranked = sorted((word for word, count in counts.items() if count >= 2 or len(supporters) == 1), key=lambda w: (-counts[w], w))
+        return [word for word in ranked if not word.isdigit()][:MAX_TAGS]
+
+    def draft_reply(
+        self, *, site, text: str, context: GroundingContext, offer_ticket: bool = False
+    ) -> DraftResult:
+        usable = [source for source in context.sources if source.case.similarity >= self.min_similarity]
+        prompt_tokens = count_tokens(text) + count_tokens(render_sources(context))
+        steps = self.steps(usable)
+        if not steps:
+            body = refusal(offer_ticket)
+            return DraftResult(body=body, citations=[], refused=True, usage=Usage(prompt_tokens, count_tokens(body)))
+        lines = [f"{number}. {step} " + "".join(f"[{cid}]" for cid in cids) for number, (step, cids) in enumerate(steps, 1)]
+        cited = {cid for _step, cids in steps for cid in cids}
+        closing = (
+            "If this does not solve it, tell me and I can open a ticket for an engineer."
+            if offer_ticket
+            else "If this does not solve it, reply here and we will take it from there."
+        )
+        intro = (
+            "Thanks for reaching out. This looks like "
+            + ("an issue we have solved before" if len(cited) == 1 else "issues we have solved before")
+            + ". Here is what fixed it:"
+        )
+        body = "\n".join(["Hello,", "", intro, "", *lines, "", closing])
+        citations = [source.key for source in usable if source.cid in cited]
+        return DraftResult(body=body, citations=citations, usage=Usage(prompt_tokens, count_tokens(body)))
+
+    def stream_reply(
+        self, *, site, text: str, context: GroundingContext, offer_ticket: bool = True
+    ) -> Iterator[str | DraftResult]:
+        result = self.draft_reply(site=site, text=text, context=context, offer_ticket=offer_ticket)
+        pieces = re.split(r"(\s+)", result.body)
+        for start in range(0, len(pieces), STREAM_CHUNK_WORDS * 2):
+            yield "".join(pieces[start : start + STREAM_CHUNK_WORDS * 2])
+        yield result
+
+    def steps(self, sources: Sequence[Source]) -> list[tuple[str, list[int]]]:
+        """Actionable steps from the sources, best source first, near-duplicates merged into one step."""
+        steps: list[tuple[str, list[int]]] = []
+        for source in sources:
+            taken = 0
+            for step in extract_steps(source.case):
+                vocabulary = words(step)
+                duplicate = next((s for s in steps if overlap(words(s[0]), vocabulary) >= DUPLICATE_OVERLAP), None)
+                if duplicate is not None:
+                    if source.cid not in duplicate[1]:
+                        duplicate[1].append(source.cid)
+                    continue
+                if len(steps) >= MAX_STEPS or taken >= MAX_STEPS_PER_SOURCE:
+                    continue
+                steps.append((step, [source.cid]))
+                taken += 1
+        return steps
+
+
+def overlap(first: set[str], second: set[str]) -> float:
+    if not first or not second:
+        return 0.0
+    return len(first & second) / len(first | second)
+
+
+def extract_steps(case: Case) -> list[str]:
+    """What someone could do: a ticket's resolution sentences, or a KB article's list items (or sentences)."""
+    if case.source_type == SourceType.TICKET:
+        raw = case.resolution
+    elif case.source_type == SourceType.ARTICLE:
+        raw = case.text or case.snippet
+    else:
+        raw = case.resolution or case.text or case.snippet
+    items = [match.group(1) for line in raw.splitlines() if (match := _LIST_ITEM.match(line))]
+    candidates = items or [part for line in raw.splitlines() for part in _SENTENCE_END.split(line.strip())]
+    steps = []
+    for candidate in candidates:
+        step = _clean_markdown(candidate)
+        if len(step.split()) < 3 or step.endswith("?") or _NOT_ACTIONABLE.match(step) or step.startswith("#"):
+            continue
+        steps.append(imperative(step))
+    return steps
+
+
+def _clean_markdown(text: str) -> str:
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"[*_`]+", "", text).strip()
+    return text if text.endswith((".", "!", ":")) else f"{text}."
+
+
+_LEADING_VERB = re.compile(r"(^|\band |\bthen |, |; )([A-Za-z-]+)")
+
+
+def imperative(step: str) -> str:
+    """'Restarted the spooler and cleared the queue.' -> 'Restart the spooler and clear the queue.'"""
+
+    def rewrite(match: re.Match) -> str:
+        verb = IMPERATIVES.get(match.group(2).lower())
+        return match.group(1) + verb if verb else match.group(0)
+
+    step = _LEADING_VERB.sub(rewrite, step)
+    return step[0].upper() + step[1:]
