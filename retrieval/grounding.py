@@ -83,6 +83,14 @@ class GroundingContext:
         return self.sources[cid - 1] if 1 <= cid <= len(self.sources) else None
 
 
+def similarity_cutoff() -> float:
+    """The configured embedder's line between related and unrelated text (retrieval.selectors)."""
+    from retrieval.embedders import model_name_for
+    from retrieval.selectors import DEFAULT_MIN_SIMILARITY, FALLBACK_MIN_SIMILARITY
+
+    return DEFAULT_MIN_SIMILARITY.get(model_name_for(), FALLBACK_MIN_SIMILARITY)
+
+
 def quote(text: str) -> str:
     """Text made safe to place between our markers: it cannot close or open a marker of its own."""
     return _MARKER_RE.sub("", text).strip()

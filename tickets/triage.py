@@ -1,14 +1,211 @@
 """AI triage and reply drafts for tickets: retrieval grounds them, the provider interface answers.
 
-Nothing here talks to OpenAI or pgvector directly: `retrieval.grounding` finds the site's similar cases
-and `helpdesk.ai.get_provider()` answers (with its own fallback and logging).
+Nothing here talks to OpenAI or pgvector: `retrieval.grounding` finds the site's similar cases and
+`helpdesk.ai.get_provider()` answers, with its own fallback and logging. The AI is never the reason a
+ticket is lost: when every provider fails the ticket stays in `new`, flagged for a human.
 """
 
 from __future__ import annotations
 
+import difflib
+import logging
+from dataclasses import dataclass
 
-def triage_ticket(*, ticket_id: int, provider=None):
-    """Categorize a new ticket from its site's similar resolved cases, then auto-assign it."""
-    from tickets.triage_impl import run_triage  # placeholder until the AI layer lands
+from django.db import transaction
 
-    return run_triage(ticket_id=ticket_id, provider=provider)
+from helpdesk.ai import AIUnavailable, get_provider
+from helpdesk.ai.providers import GuardedProvider
+from helpdesk.models import User
+from retrieval.grounding import GroundingContext, Source, build_context
+from tickets.errors import ActionNotAllowed, TicketError
+from tickets.lifecycle import STAFF_ROLES, actor_roles
+from tickets.models import Category, Priority, Ticket, TicketEvent, TicketState
+from tickets.services import ticket_auto_assign, ticket_transition, ticket_update
+
+logger = logging.getLogger(__name__)
+
+Kind = TicketEvent.Kind
+DRAFT_OUTCOMES = ("sent", "edited", "discarded")
+
+
+def ticket_text(ticket: Ticket) -> str:
+    return f"{ticket.title}\n\n{ticket.description}"
+
+
+def _already_triaged(ticket: Ticket) -> bool:
+    return (
+        ticket.state != TicketState.NEW
+        or ticket.needs_human_triage
+        or ticket.events.filter(kind=Kind.AI_TRIAGE).exists()
+    )
+
+
+def triage_ticket(*, ticket_id: int, provider: GuardedProvider | None = None) -> Ticket | None:
+    """Categorize a new ticket from its site's similar resolved cases, then auto-assign it.
+
+    1. ground: the ticket's site's similar cases (plus global KB);
+    2. categorize with the provider (its fallback and logging included);
+    3. in one transaction, re-checked under a row lock so two workers cannot both triage: apply the
+       category, priority and tags as the assistant, record an ai_triage event (sources, confidence);
+       a confident answer moves the ticket to triaged, an unsure one leaves it in new for a human;
+    4. auto-assign a triaged ticket.
+    Safe to run twice: a ticket already triaged, or already handed to a human, is left alone.
+    """
+    ticket = Ticket.objects.select_related("site", "category").filter(pk=ticket_id).first()
+    if ticket is None or _already_triaged(ticket):
+        return ticket
+    provider = provider or get_provider()
+    try:
+        context = build_context(site=ticket.site, text=ticket_text(ticket))
+        result = provider.categorize(
+            site=ticket.site,
+            text=ticket_text(ticket),
+            cases=context.cases,
+            categories=list(Category.objects.values_list("slug", flat=True)),
+            priorities=list(Priority.values),
+            ticket_id=ticket.pk,
+        )
+    except Exception as error:  # retrieval or every provider down: a human triages instead
+        if not isinstance(error, AIUnavailable):
+            logger.exception("triage of ticket %s failed", ticket.pk)
+        return _hand_to_human(ticket_id=ticket.pk, reason=f"AI triage unavailable: {type(error).__name__}")
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("site").get(pk=ticket.pk)
+        if _already_triaged(ticket):
+            return ticket
+        category = Category.objects.filter(slug=result.category).first() if result.category else None
+        if not result.needs_human:
+            changes = {"tags": sorted({*ticket.tags, *result.tags})}
+            if category is not None:
+                changes["category"] = category
+            if result.priority:
+                changes["priority"] = result.priority
+            ticket = ticket_update(ticket=ticket, actor=None, by_assistant=True, **changes)
+        ticket.triage_confidence = result.confidence
+        ticket.needs_human_triage = result.needs_human
+        ticket.save(update_fields=["triage_confidence", "needs_human_triage", "updated_at"])
+        TicketEvent.objects.create(
+            ticket=ticket,
+            site_id=ticket.site_id,
+            kind=Kind.AI_TRIAGE,
+            by_assistant=True,
+            message=(
+                f"Unsure ({result.confidence:.0%}): left for a human to triage"
+                if result.needs_human
+                else f"Categorized as {result.category}, priority {result.priority} ({result.confidence:.0%})"
+            ),
+            data={
+                "category": result.category,
+                "priority": result.priority,
+                "tags": result.tags,
+                "confidence": result.confidence,
+                "needs_human": result.needs_human,
+                "sources": result.sources,
+                "provider": provider.name,
+            },
+        )
+        if result.needs_human:
+            return ticket
+        ticket = ticket_transition(ticket=ticket, to_state=TicketState.TRIAGED, actor=None, by_assistant=True)
+    return ticket_auto_assign(ticket=ticket)
+
+
+def _hand_to_human(*, ticket_id: int, reason: str) -> Ticket:
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+        if _already_triaged(ticket):
+            return ticket
+        ticket.needs_human_triage = True
+        ticket.save(update_fields=["needs_human_triage", "updated_at"])
+        TicketEvent.objects.create(
+            ticket=ticket,
+            site_id=ticket.site_id,
+            kind=Kind.AI_TRIAGE,
+            by_assistant=True,
+            message=f"{reason}; left for a human to triage",
+            data={"needs_human": True, "unavailable": True},
+        )
+    return ticket
+
+
+@dataclass(frozen=True)
+class TicketDraft:
+    """An editable reply for the engineer, with the sources it cites (shown beside it)."""
+
+    body: str
+    sources: list[Source]
+    refused: bool
+    event_id: int
+
+
+def _require_staff(ticket: Ticket, actor: User) -> None:
+    if not actor_roles(ticket, actor) & STAFF_ROLES:
+        raise ActionNotAllowed("Only engineers covering this site can draft replies.")
+
+
+def ticket_draft_reply(
+    *,
+    ticket: Ticket,
+    actor: User,
+    provider: GuardedProvider | None = None,
+    context: GroundingContext | None = None,
+) -> TicketDraft:
+    """Draft a grounded reply to the requester; the draft and its sources are recorded (ai_draft).
+
+    Raises AIUnavailable when every provider failed; the page says so and the engineer writes by hand.
+    """
+    _require_staff(ticket, actor)
+    provider = provider or get_provider()
+    context = context or build_context(site=ticket.site, text=ticket_text(ticket))
+    result = provider.draft_reply(
+        site=ticket.site, text=ticket_text(ticket), context=context, ticket_id=ticket.pk
+    )
+    cited = [source for source in context.sources if source.key in result.citations]
+    event = TicketEvent.objects.create(
+        ticket=ticket,
+        site_id=ticket.site_id,
+        kind=Kind.AI_DRAFT,
+        actor=actor,
+        by_assistant=True,
+        message="Drafted a reply" + (" (no similar case found)" if result.refused else ""),
+        data={
+            "stage": "drafted",
+            "body": result.body,
+            "sources": result.citations,
+            "refused": result.refused,
+            "provider": provider.name,
+        },
+    )
+    return TicketDraft(body=result.body, sources=cited, refused=result.refused, event_id=event.pk)
+
+
+def ticket_draft_outcome(*, ticket: Ticket, actor: User, outcome: str, final_body: str = "") -> TicketEvent:
+    """Record what the engineer did with the latest draft: sent as is, edited then sent, or discarded.
+
+    The evals read these: the share of drafts sent, and how much of a draft survived (edit_ratio).
+    """
+    if outcome not in DRAFT_OUTCOMES:
+        raise TicketError(f"A draft outcome is one of {', '.join(DRAFT_OUTCOMES)}.")
+    _require_staff(ticket, actor)
+    draft = (
+        ticket.events.filter(kind=Kind.AI_DRAFT, data__stage="drafted").order_by("-created_at", "-pk").first()
+    )
+    if draft is None:
+        raise TicketError("There is no draft to record an outcome for.")
+    draft_body = draft.data.get("body", "")
+    kept = difflib.SequenceMatcher(None, draft_body, final_body).ratio() if outcome != "discarded" else 0.0
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        site_id=ticket.site_id,
+        kind=Kind.AI_DRAFT,
+        actor=actor,
+        message=f"Draft {outcome}",
+        data={
+            "stage": "outcome",
+            "outcome": outcome,
+            "draft_event_id": draft.pk,
+            "sources": draft.data.get("sources", []),
+            "final_body": final_body if outcome != "discarded" else "",
+            "edit_ratio": round(kept, 4),
+        },
+    )

@@ -20,8 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
 from helpdesk.ai.base import CategorizeResult, DraftResult, Usage
-from retrieval.grounding import GroundingContext, Source, render_sources
-from retrieval.selectors import DEFAULT_MIN_SIMILARITY
+from retrieval.grounding import GroundingContext, Source, render_sources, similarity_cutoff
 from retrieval.tokens import count_tokens
 from retrieval.types import Case, SourceType
 
@@ -33,15 +32,23 @@ MAX_TAGS = 3
 DUPLICATE_OVERLAP = 0.6
 STREAM_CHUNK_WORDS = 3
 
+# fmt: off
 STOPWORDS = frozenset(
-    """a about after again all also am an and any are as at be because been before being but by can cannot
-    could did do does doing done for from get gets got had has have having he her here hers him his how i if
-    in into is it its just let me more most my no not now of off on once only or other our out over own
-    please same she should so some still such than that the their them then there these they this those
-    through to too under until up very was we were what when where which while who why will with would you
-    your yours since today yesterday morning anyone everyone someone work working works issue problem help
-    hi hello thanks thank regards""".split()
+    {
+        "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be",
+        "because", "been", "before", "being", "but", "by", "can", "cannot", "could", "did", "do", "does",
+        "doing", "done", "for", "from", "get", "gets", "got", "had", "has", "have", "having", "he", "her",
+        "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "just", "let",
+        "me", "more", "most", "my", "no", "not", "now", "of", "off", "on", "once", "only", "or", "other",
+        "our", "out", "over", "own", "please", "same", "she", "should", "so", "some", "still", "such",
+        "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those",
+        "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when",
+        "where", "which", "while", "who", "why", "will", "with", "would", "you", "your", "yours", "since",
+        "today", "yesterday", "morning", "anyone", "everyone", "someone", "work", "working", "works",
+        "issue", "problem", "help", "hi", "hello", "thanks", "thank", "regards",
+    }
 )
+# fmt: on
 # Resolutions are written in the past tense ("Restarted the spooler"); a reply asks the reader to act.
 # Only these well-known leading verbs are rewritten; anything else is quoted as written.
 IMPERATIVES = {
@@ -128,8 +135,8 @@ class OfflineProvider:
     name = "offline"
     model = "knn-vote"
 
-    def __init__(self, *, min_similarity: float = DEFAULT_MIN_SIMILARITY):
-        self.min_similarity = min_similarity
+    def __init__(self, *, min_similarity: float | None = None):
+        self.min_similarity = similarity_cutoff() if min_similarity is None else min_similarity
 
     def categorize(
         self,
@@ -140,7 +147,9 @@ class OfflineProvider:
         categories: Sequence[str],
         priorities: Sequence[str],
     ) -> CategorizeResult:
-        voters = [case for case in cases if case.similarity >= self.min_similarity and case.category in categories]
+        voters = [
+            case for case in cases if case.similarity >= self.min_similarity and case.category in categories
+        ]
         category_votes: dict[str, float] = defaultdict(float)
         priority_votes: dict[str, float] = defaultdict(float)
         for case in voters:
@@ -182,7 +191,10 @@ class OfflineProvider:
         for case in supporters:
             for word in words(case.title) & query:
                 counts[word] += 1
-        ranked = sorted((word for word, count in counts.items() if count >= 2 or len(supporters) == 1), key=lambda w: (-counts[w], w))
+        ranked = sorted(
+            (word for word, count in counts.items() if count >= 2 or len(supporters) == 1),
+            key=lambda w: (-counts[w], w),
+        )
         return [word for word in ranked if not word.isdigit()][:MAX_TAGS]
 
     def draft_reply(
@@ -193,8 +205,13 @@ class OfflineProvider:
         steps = self.steps(usable)
         if not steps:
             body = refusal(offer_ticket)
-            return DraftResult(body=body, citations=[], refused=True, usage=Usage(prompt_tokens, count_tokens(body)))
-        lines = [f"{number}. {step} " + "".join(f"[{cid}]" for cid in cids) for number, (step, cids) in enumerate(steps, 1)]
+            return DraftResult(
+                body=body, citations=[], refused=True, usage=Usage(prompt_tokens, count_tokens(body))
+            )
+        lines = [
+            f"{number}. {step} " + "".join(f"[{cid}]" for cid in cids)
+            for number, (step, cids) in enumerate(steps, 1)
+        ]
         cited = {cid for _step, cids in steps for cid in cids}
         closing = (
             "If this does not solve it, tell me and I can open a ticket for an engineer."
@@ -226,7 +243,9 @@ class OfflineProvider:
             taken = 0
             for step in extract_steps(source.case):
                 vocabulary = words(step)
-                duplicate = next((s for s in steps if overlap(words(s[0]), vocabulary) >= DUPLICATE_OVERLAP), None)
+                duplicate = next(
+                    (s for s in steps if overlap(words(s[0]), vocabulary) >= DUPLICATE_OVERLAP), None
+                )
                 if duplicate is not None:
                     if source.cid not in duplicate[1]:
                         duplicate[1].append(source.cid)
@@ -269,7 +288,7 @@ def _clean_markdown(text: str) -> str:
     return text if text.endswith((".", "!", ":")) else f"{text}."
 
 
-_LEADING_VERB = re.compile(r"(^|\band |\bthen |, |; )([A-Za-z-]+)")
+_LEADING_VERB = re.compile(r"(^|(?:\band|,|;)\s+(?:then\s+)?|\bthen\s+)([A-Za-z-]+)")
 
 
 def imperative(step: str) -> str:
