@@ -1,0 +1,151 @@
+"""What a ticket, a chat transcript or an article looks like as a searchable document, and its chunks.
+
+Pure functions: no writes. `knowledge.services` decides when to index and stores the result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+from chat.models import Conversation, Message
+from knowledge.models import Article, SourceType
+from retrieval import tokens
+from tickets.models import Ticket, TicketState
+
+INDEXED_TICKET_STATES = (TicketState.RESOLVED, TicketState.CLOSED)
+# Windows of the document in o200k tokens. all-MiniLM-L6-v2 reads at most 256 word pieces, and English
+# text has a few more word pieces than o200k tokens, so 200-token windows are read whole.
+CHUNK_TOKENS = 200
+CHUNK_OVERLAP = 40
+# Public replies shorter than this ("Thanks!", "ok") add noise, not knowledge.
+MIN_REPLY_CHARS = 25
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A source rendered as document fields; `link` is the FK keyword for Document (ticket=...)."""
+
+    source_type: str
+    source_id: int
+    site_id: int | None
+    link: dict
+    title: str
+    text: str
+    category: str = ""
+    priority: str = ""
+    resolution: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        fields = [self.source_type, str(self.site_id), self.title, self.text, self.category, self.priority]
+        return hashlib.sha256("\x1f".join([*fields, self.resolution]).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChunkText:
+    ordinal: int
+    text: str
+    token_count: int
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+def ticket_source(ticket: Ticket) -> SourceText | None:
+    """A resolved or closed ticket: title, problem, resolution and useful public replies (never internal)."""
+    if ticket.state not in INDEXED_TICKET_STATES:
+        return None
+    replies = [
+        comment.body.strip()
+        for comment in ticket.comments.filter(is_internal=False).order_by("created_at", "pk")
+        if len(comment.body.strip()) >= MIN_REPLY_CHARS
+    ]
+    parts = [ticket.title, f"Problem: {ticket.description.strip()}"]
+    if ticket.resolution.strip():
+        parts.append(f"Resolution: {ticket.resolution.strip()}")
+    if replies:
+        parts.append("Replies:\n" + "\n".join(f"- {reply}" for reply in replies))
+    return SourceText(
+        source_type=SourceType.TICKET,
+        source_id=ticket.pk,
+        site_id=ticket.site_id,
+        link={"ticket": ticket},
+        title=ticket.title,
+        text="\n\n".join(parts),
+        category=ticket.category.slug if ticket.category_id else "",
+        priority=ticket.priority,
+        resolution=ticket.resolution.strip(),
+    )
+
+
+def conversation_source(conversation: Conversation) -> SourceText | None:
+    """A closed chat: the transcript of customer, assistant and engineer turns (system lines left out)."""
+    if conversation.state != Conversation.State.CLOSED:
+        return None
+    messages = list(
+        conversation.messages.exclude(author_kind=Message.Author.SYSTEM).order_by("created_at", "pk")
+    )
+    if not any(m.author_kind == Message.Author.CUSTOMER for m in messages):
+        return None
+    lines = [f"{m.get_author_kind_display()}: {m.body.strip()}" for m in messages if m.body.strip()]
+    first_question = next(m.body.strip() for m in messages if m.author_kind == Message.Author.CUSTOMER)
+    title = conversation.subject or tokens.truncate(first_question, 20)
+    answers = [m.body.strip() for m in messages if m.author_kind != Message.Author.CUSTOMER]
+    ticket = conversation.ticket
+    return SourceText(
+        source_type=SourceType.TRANSCRIPT,
+        source_id=conversation.pk,
+        site_id=conversation.site_id,
+        link={"conversation": conversation},
+        title=title[:200],
+        text="\n\n".join([title, *lines]),
+        category=ticket.category.slug if ticket and ticket.category_id else "",
+        resolution=answers[-1] if answers else "",
+    )
+
+
+def article_source(article: Article) -> SourceText | None:
+    if article.state != Article.State.PUBLISHED:
+        return None
+    return SourceText(
+        source_type=SourceType.ARTICLE,
+        source_id=article.pk,
+        site_id=article.site_id,
+        link={"article": article},
+        title=article.title,
+        text=f"{article.title}\n\n{article.body.strip()}",
+        category=article.category.slug if article.category_id else "",
+    )
+
+
+def chunk_text(title: str, text: str) -> list[ChunkText]:
+    """Windows of CHUNK_TOKENS tokens overlapping by CHUNK_OVERLAP; windows after the first restate the
+    title so each chunk still says what it is about when read (or embedded) alone."""
+    ids = tokens.encode(text)
+    if len(ids) <= CHUNK_TOKENS:
+        return [ChunkText(0, text, len(ids))]
+    chunks = []
+    step = CHUNK_TOKENS - CHUNK_OVERLAP
+    for ordinal, start in enumerate(range(0, len(ids) - CHUNK_OVERLAP, step)):
+        window = tokens.decode(ids[start : start + CHUNK_TOKENS]).strip()
+        body = window if ordinal == 0 else f"{title}\n{window}"
+        chunks.append(ChunkText(ordinal, body, tokens.count_tokens(body)))
+    return chunks
+
+
+def source_url(source_type: str, source_id: int) -> str:
+    """Where an engineer opens the case. Ticket and chat pages are named `detail` in their apps."""
+    name = {
+        SourceType.TICKET: "tickets:detail",
+        SourceType.TRANSCRIPT: "chat:detail",
+        SourceType.ARTICLE: "knowledge:article_detail",
+    }[source_type]
+    try:
+        return reverse(name, args=[source_id])
+    except NoReverseMatch:
+        # The ticket and chat apps are built in parallel; until their pages exist, point at the API.
+        return f"/api/v1/{'tickets' if source_type == SourceType.TICKET else 'chat'}/{source_id}"

@@ -1,0 +1,289 @@
+"""Writes of the knowledge app: KB articles, and documents/chunks kept in step with their sources.
+
+Indexing is idempotent: a document whose content hash is unchanged and already has chunks for the
+embedding model is left untouched (no write at all); changed chunks are re-embedded, unchanged ones keep
+their vectors. Embedding happens outside the transaction so no lock is held during model inference.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.text import slugify
+from django_q.tasks import async_task
+
+from chat.models import Conversation
+from helpdesk.models import Site, User
+from knowledge.documents import (
+    INDEXED_TICKET_STATES,
+    ChunkText,
+    SourceText,
+    article_source,
+    chunk_text,
+    conversation_source,
+    ticket_source,
+)
+from knowledge.models import Article, Chunk, Document, SourceType
+from retrieval.embedders import Embedder, get_embedder
+from tickets.models import Category, Ticket
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class IndexStats:
+    indexed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks_embedded: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: IndexStats) -> None:
+        self.indexed += other.indexed
+        self.unchanged += other.unchanged
+        self.removed += other.removed
+        self.chunks_embedded += other.chunks_embedded
+        self.errors.extend(other.errors)
+
+
+def _is_current(document: Document | None, source: SourceText, model_name: str) -> bool:
+    return (
+        document is not None
+        and document.content_hash == source.content_hash
+        and document.chunks.filter(embedding_model=model_name).exists()
+    )
+
+
+def documents_sync(*, sources: list[SourceText], embedder: Embedder | None = None) -> IndexStats:
+    """Upsert the documents of `sources` and their chunks for one embedding model, in one embed call."""
+    embedder = embedder or get_embedder()
+    model = embedder.model_name
+    stats = IndexStats()
+    existing = {
+        (d.source_type, d.source_id): d
+        for d in Document.objects.filter(
+            source_id__in=[s.source_id for s in sources], source_type__in={s.source_type for s in sources}
+        )
+    }
+    plans = []
+    missing: dict[str, str] = {}  # content hash -> text of chunks that need a vector
+    for source in sources:
+        document = existing.get((source.source_type, source.source_id))
+        if _is_current(document, source, model):
+            stats.unchanged += 1
+            continue
+        chunks = chunk_text(source.title, source.text)
+        have = set()
+        if document is not None:
+            have = set(document.chunks.filter(embedding_model=model).values_list("content_hash", flat=True))
+        missing.update({c.content_hash: c.text for c in chunks if c.content_hash not in have})
+        plans.append((source, chunks))
+    fresh = dict(zip(missing, embedder.embed(list(missing.values())), strict=True))
+    stats.chunks_embedded += len(missing)
+    for source, chunks in plans:
+        _document_write(source, chunks, fresh, model)
+        stats.indexed += 1
+    return stats
+
+
+@transaction.atomic
+def _document_write(source: SourceText, chunks: list[ChunkText], fresh: dict, model: str) -> None:
+    document, _ = Document.objects.update_or_create(
+        source_type=source.source_type,
+        source_id=source.source_id,
+        defaults={
+            "site_id": source.site_id,
+            "title": source.title[:200],
+            "text": source.text,
+            "category": source.category,
+            "priority": source.priority,
+            "resolution": source.resolution,
+            "content_hash": source.content_hash,
+            **source.link,
+        },
+    )
+    hashes = {c.content_hash for c in chunks}
+    # Vectors of other models describe the old text; they go (a re-embed with them adds them back).
+    document.chunks.exclude(embedding_model=model, content_hash__in=hashes).delete()
+    current = {c.content_hash: c for c in document.chunks.filter(embedding_model=model)}
+    new_rows = {}
+    for chunk in chunks:
+        row = current.get(chunk.content_hash)
+        if row is not None:
+            if row.ordinal != chunk.ordinal:
+                Chunk.objects.filter(pk=row.pk).update(ordinal=chunk.ordinal)
+        elif chunk.content_hash in fresh and chunk.content_hash not in new_rows:
+            new_rows[chunk.content_hash] = Chunk(
+                document=document,
+                site_id=source.site_id,
+                source_type=source.source_type,
+                source_id=source.source_id,
+                ordinal=chunk.ordinal,
+                text=chunk.text,
+                token_count=chunk.token_count,
+                content_hash=chunk.content_hash,
+                embedding_model=model,
+                embedding=fresh[chunk.content_hash],
+            )
+    Chunk.objects.bulk_create(new_rows.values(), ignore_conflicts=True)
+    document.chunks.exclude(site_id=source.site_id).update(site_id=source.site_id)
+
+
+def document_remove(*, source_type: str, source_id: int) -> int:
+    """Forget a source's document and vectors (a reopened ticket, an unpublished article)."""
+    deleted, _ = Document.objects.filter(source_type=source_type, source_id=source_id).delete()
+    return 1 if deleted else 0
+
+
+def _index_one(source: SourceText | None, source_type: str, source_id: int, embedder) -> IndexStats:
+    if source is None:
+        return IndexStats(removed=document_remove(source_type=source_type, source_id=source_id))
+    return documents_sync(sources=[source], embedder=embedder)
+
+
+def document_index_ticket(*, ticket: Ticket, embedder: Embedder | None = None) -> IndexStats:
+    """Index a resolved/closed ticket; any other state removes its document."""
+    return _index_one(ticket_source(ticket), SourceType.TICKET, ticket.pk, embedder)
+
+
+def document_index_conversation(
+    *, conversation: Conversation, embedder: Embedder | None = None
+) -> IndexStats:
+    return _index_one(conversation_source(conversation), SourceType.TRANSCRIPT, conversation.pk, embedder)
+
+
+def document_index_article(*, article: Article, embedder: Embedder | None = None) -> IndexStats:
+    """Index a published article; a draft has no document."""
+    return _index_one(article_source(article), SourceType.ARTICLE, article.pk, embedder)
+
+
+def _eligible_sources(site: Site | None) -> Iterator[SourceText | None]:
+    tickets = Ticket.objects.filter(state__in=INDEXED_TICKET_STATES).select_related("category").order_by("pk")
+    conversations = Conversation.objects.filter(state=Conversation.State.CLOSED).select_related(
+        "ticket__category"
+    )
+    articles = Article.objects.filter(state=Article.State.PUBLISHED).select_related("category").order_by("pk")
+    if site is not None:
+        tickets, conversations, articles = (qs.filter(site=site) for qs in (tickets, conversations, articles))
+    yield from (ticket_source(t) for t in tickets.iterator(chunk_size=200))
+    yield from (conversation_source(c) for c in conversations.order_by("pk").iterator(chunk_size=200))
+    yield from (article_source(a) for a in articles.iterator(chunk_size=200))
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        if item is not None:
+            batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _stale_documents(site: Site | None) -> QuerySet[Document]:
+    """Documents whose source is no longer indexable (reopened, unpublished) and was missed by a task."""
+    documents = Document.objects.all() if site is None else Document.objects.filter(site=site)
+    return (
+        documents.exclude(ticket__state__in=INDEXED_TICKET_STATES, source_type=SourceType.TICKET)
+        .exclude(conversation__state=Conversation.State.CLOSED, source_type=SourceType.TRANSCRIPT)
+        .exclude(article__state=Article.State.PUBLISHED, source_type=SourceType.ARTICLE)
+    )
+
+
+def eligible_source_count(*, site: Site | None = None) -> int:
+    tickets = Ticket.objects.filter(state__in=INDEXED_TICKET_STATES)
+    conversations = Conversation.objects.filter(state=Conversation.State.CLOSED)
+    articles = Article.objects.filter(state=Article.State.PUBLISHED)
+    if site is not None:
+        tickets, conversations, articles = (qs.filter(site=site) for qs in (tickets, conversations, articles))
+    return tickets.count() + conversations.count() + articles.count()
+
+
+def index_site(
+    *,
+    site: Site | None = None,
+    model: str | None = None,
+    batch_size: int = 64,
+    progress=None,
+    prune: bool = False,
+) -> IndexStats:
+    """Backfill or re-embed every indexable source of `site` (all sites and global articles when None).
+
+    Each batch commits on its own, so an interrupted run keeps its work and the next run skips every
+    document already current for the model: the command is resumable. `progress` (a tqdm bar) is
+    advanced per source. `prune` also drops vectors of other models once the pass is complete.
+    """
+    embedder = get_embedder(model)
+    stats = IndexStats()
+    for batch in _batches(_eligible_sources(site), batch_size):
+        stats.add(documents_sync(sources=batch, embedder=embedder))
+        if progress is not None:
+            progress.update(len(batch))
+    stats.removed += _stale_documents(site).delete()[1].get("knowledge.Document", 0)
+    if prune:
+        chunks = Chunk.objects.all() if site is None else Chunk.objects.filter(site=site)
+        chunks.exclude(embedding_model=embedder.model_name).delete()
+    return stats
+
+
+# --- KB articles -------------------------------------------------------------------------------------
+
+
+def _unique_slug(*, site: Site | None, title: str, exclude_pk: int | None = None) -> str:
+    base = slugify(title)[:200] or "article"
+    slug, n = base, 2
+    siblings = Article.objects.filter(site=site).exclude(pk=exclude_pk)
+    while siblings.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _queue_article_index(article: Article) -> None:
+    transaction.on_commit(lambda: async_task("knowledge.tasks.index_article", article.pk))
+
+
+@transaction.atomic
+def article_create(
+    *,
+    site: Site | None,
+    author: User,
+    title: str,
+    body: str,
+    category: Category | None = None,
+    state: str = Article.State.DRAFT,
+) -> Article:
+    """A KB article of `site`, or a global one (site None) shared by every site."""
+    article = Article.objects.create(
+        site=site,
+        author=author,
+        title=title,
+        slug=_unique_slug(site=site, title=title),
+        body=body,
+        category=category,
+        state=state,
+        published_at=timezone.now() if state == Article.State.PUBLISHED else None,
+    )
+    _queue_article_index(article)
+    return article
+
+
+@transaction.atomic
+def article_update(
+    *, article: Article, title: str, body: str, category: Category | None, state: str
+) -> Article:
+    """Edit an article; publishing, unpublishing or editing re-indexes it after commit."""
+    if title != article.title:
+        article.slug = _unique_slug(site=article.site, title=title, exclude_pk=article.pk)
+    if state == Article.State.PUBLISHED and article.state != Article.State.PUBLISHED:
+        article.published_at = timezone.now()
+    article.title, article.body, article.category, article.state = title, body, category, state
+    article.save()
+    _queue_article_index(article)
+    return article
