@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_q",
     "helpdesk",
     "helpdesk.integrations",
+    "helpdesk.guard",
     "tickets",
     "knowledge",
     "retrieval",
@@ -66,7 +67,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "helpdesk.security.SecurityHeadersMiddleware",
 ]
+# Content-Security-Policy (helpdesk/security.py): 'self' plus a per-request nonce; report-only to try changes.
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
 
 ROOT_URLCONF = "helpdesk.urls"
 WSGI_APPLICATION = "helpdesk.wsgi.application"
@@ -150,13 +154,18 @@ Q_CLUSTER = {
     "name": "helpdesk",
     "orm": "default",
     "workers": int(os.environ.get("Q_WORKERS", "2")),
-    "timeout": 120,
-    "retry": 180,
+    "timeout": int(os.environ.get("Q_TIMEOUT", "120")),
+    # A task whose worker died is delivered again after `retry` seconds (must exceed the timeout).
+    "retry": int(os.environ.get("Q_RETRY", "180")),
     "max_attempts": 3,
     "ack_failures": True,
     "catch_up": False,
     "poll": 0.5,
 }
+# Production: Redis as the broker, so workers can run on other hosts (docs/deploy.md).
+if os.environ.get("REDIS_URL"):
+    del Q_CLUSTER["orm"]
+    Q_CLUSTER["redis"] = os.environ["REDIS_URL"]
 
 # The AI layer: the offline provider unless an OpenAI key is configured.
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")

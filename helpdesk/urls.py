@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.health, name="health"),
     path("admin/", admin.site.urls),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", include("helpdesk.guard.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", api.urls),
     path("tickets/", include("tickets.urls")),

@@ -1,0 +1,86 @@
+"""Login throttling per username and per client address, counted in the database (no per-process state).
+
+After LOGIN_THROTTLE_USER_LIMIT failures for one username, or LOGIN_THROTTLE_ADDRESS_LIMIT from one
+address, within LOGIN_THROTTLE_WINDOW_SECONDS, further attempts are refused before the password is even
+checked (so a locked account is no password oracle) until the oldest failure leaves the window.
+A successful login clears that username's failures; an address's failures only age out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from helpdesk.guard.models import LoginFailure
+
+DEFAULT_USER_LIMIT = 5
+DEFAULT_ADDRESS_LIMIT = 20
+DEFAULT_WINDOW_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class Throttled:
+    scope: str  # LoginFailure.Scope
+    retry_after: int  # seconds
+
+    @property
+    def message(self) -> str:
+        minutes = max(1, math.ceil(self.retry_after / 60))
+        wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
+        if self.scope == LoginFailure.Scope.USERNAME:
+            return f"Too many failed logins for this account. Try again in {wait}, or reset your password."
+        return f"Too many failed logins from your network address. Try again in {wait}."
+
+
+def _window() -> timedelta:
+    return timedelta(seconds=getattr(settings, "LOGIN_THROTTLE_WINDOW_SECONDS", DEFAULT_WINDOW_SECONDS))
+
+
+def _key(scope: str, value: str) -> str:
+    return hashlib.sha256(f"{scope}:{value}".encode()).hexdigest()
+
+
+def _keys(*, username: str, address: str | None) -> list[tuple[str, str, int]]:
+    keys = []
+    if username:
+        limit = getattr(settings, "LOGIN_THROTTLE_USER_LIMIT", DEFAULT_USER_LIMIT)
+        keys.append((LoginFailure.Scope.USERNAME, _key("username", username.strip().lower()), limit))
+    if address:
+        limit = getattr(settings, "LOGIN_THROTTLE_ADDRESS_LIMIT", DEFAULT_ADDRESS_LIMIT)
+        keys.append((LoginFailure.Scope.ADDRESS, _key("address", address), limit))
+    return keys
+
+
+def login_throttle_check(*, username: str, address: str | None) -> Throttled | None:
+    """The reason this attempt must be refused, or None when it may go ahead."""
+    now = timezone.now()
+    since = now - _window()
+    for scope, key, limit in _keys(username=username, address=address):
+        recent = LoginFailure.objects.filter(scope=scope, key=key, created_at__gt=since)
+        times = list(recent.order_by("-created_at").values_list("created_at", flat=True)[:limit])
+        if len(times) >= limit:
+            # Blocked until the limit-th most recent failure leaves the window.
+            retry_after = (times[limit - 1] + _window() - now).total_seconds()
+            return Throttled(scope=scope, retry_after=max(1, math.ceil(retry_after)))
+    return None
+
+
+@transaction.atomic
+def login_failure_record(*, username: str, address: str | None) -> None:
+    now = timezone.now()
+    LoginFailure.objects.filter(created_at__lte=now - _window()).delete()
+    LoginFailure.objects.bulk_create(
+        LoginFailure(scope=scope, key=key, created_at=now)
+        for scope, key, _ in _keys(username=username, address=address)
+    )
+
+
+def login_success_record(*, username: str) -> None:
+    scope, key, _ = _keys(username=username, address=None)[0]
+    LoginFailure.objects.filter(scope=scope, key=key).delete()
