@@ -1,0 +1,318 @@
+"""Writes for API tokens and webhooks."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django_q.models import Schedule
+from django_q.tasks import async_task, schedule
+
+from helpdesk.integrations.models import ApiToken, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
+from helpdesk.models import Site, User
+from helpdesk.services import site_create, user_create
+
+TOKEN_PREFIX = "hdk"  # noqa: S105 - a public marker, not a secret
+# last_used_at is a hint for the owner, not an audit log: one write a minute per token is plenty.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+WEBHOOK_MAX_ATTEMPTS = 5
+WEBHOOK_BACKOFF_SECONDS = 30
+WEBHOOK_TIMEOUT_SECONDS = 10
+RESPONSE_EXCERPT_BYTES = 2000
+SENDABLE = [WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING]
+
+
+class ServiceAccess:
+    """What a site service token may do: report like the site's people, or work tickets like its engineer."""
+
+    REPORTER = "reporter"
+    ENGINEER = "engineer"
+    choices = [(REPORTER, "Reporter (acts as a customer of the site)"), (ENGINEER, "Engineer of the site")]
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # the full bearer value: shown once, never stored
+
+
+def token_hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _issue(
+    *,
+    kind: str,
+    user: User,
+    name: str,
+    created_by: User | None,
+    site: Site | None,
+    expires_at: datetime | None,
+) -> IssuedToken:
+    prefix = secrets.token_hex(6)
+    value = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(
+        kind=kind,
+        user=user,
+        site=site,
+        created_by=created_by,
+        name=name,
+        prefix=prefix,
+        token_hash=token_hash(value),
+        expires_at=expires_at,
+    )
+    return IssuedToken(token=token, secret=value)
+
+
+@transaction.atomic
+def site_register(
+    *, name: str, slug: str, kind: str = "", contact_name: str = "", contact_email: str = ""
+) -> Site:
+    """site_create for input from outside: duplicates and bad emails become field errors, not a crash."""
+    Site(name=name, slug=slug, kind=kind, contact_name=contact_name, contact_email=contact_email).full_clean(
+        exclude=["created_at"]
+    )
+    return site_create(
+        name=name, slug=slug, kind=kind, contact_name=contact_name, contact_email=contact_email
+    )
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, expires_at: datetime | None = None) -> IssuedToken:
+    """A personal token: acts as `user`, sees what `user` sees."""
+    return _issue(
+        kind=ApiToken.Kind.PERSONAL, user=user, name=name, created_by=user, site=None, expires_at=expires_at
+    )
+
+
+@transaction.atomic
+def service_token_create(
+    *,
+    site: Site,
+    name: str,
+    created_by: User | None,
+    access: str = ServiceAccess.REPORTER,
+    expires_at: datetime | None = None,
+) -> IssuedToken:
+    """A site-scoped token acting as a dedicated integration user of that site only.
+
+    A reporter is a customer of the site; an engineer covers only that site and is never available
+    for auto-assignment (capacity 0), so integrations never receive work meant for people.
+    """
+    if access not in {ServiceAccess.REPORTER, ServiceAccess.ENGINEER}:
+        raise ValueError(f"Unknown service access {access!r}.")
+    username = f"svc-{slugify(site.slug)[:40]}-{secrets.token_hex(4)}"
+    if access == ServiceAccess.ENGINEER:
+        service_user = user_create(
+            username=username,
+            password=None,
+            role=User.Role.ENGINEER,
+            first_name="Integration:",
+            last_name=name[:100],
+            covered_sites=[site],
+            is_available=False,
+            capacity=0,
+        )
+    else:
+        service_user = user_create(
+            username=username,
+            password=None,
+            role=User.Role.CUSTOMER,
+            site=site,
+            first_name="Integration:",
+            last_name=name[:100],
+        )
+    return _issue(
+        kind=ApiToken.Kind.SERVICE,
+        user=service_user,
+        name=name,
+        created_by=created_by,
+        site=site,
+        expires_at=expires_at,
+    )
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    """Revoke a token; a service token's integration user is deactivated with it."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        if token.kind == ApiToken.Kind.SERVICE:
+            User.objects.filter(pk=token.user_id).update(is_active=False)
+    return token
+
+
+def api_token_touch(*, token: ApiToken) -> None:
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+
+
+@transaction.atomic
+def webhook_create(
+    *, site: Site, url: str, events: list[str], created_by: User | None, description: str = ""
+) -> Webhook:
+    unknown = set(events) - set(WebhookEvent.values)
+    if unknown or not events:
+        raise ValueError(f"Events must be among {', '.join(WebhookEvent.values)}.")
+    return Webhook.objects.create(
+        site=site,
+        url=url,
+        events=sorted(set(events)),
+        description=description,
+        secret=secrets.token_urlsafe(32),
+        created_by=created_by,
+    )
+
+
+@transaction.atomic
+def webhook_delete(*, webhook: Webhook) -> None:
+    webhook.delete()
+
+
+def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
+    """`sha256=` + HMAC-SHA256 over `"<timestamp>." + body`: the timestamp is signed so a captured
+    delivery cannot be replayed later under a fresh timestamp."""
+    digest = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+@transaction.atomic
+def webhooks_emit(*, site: Site, event: str, payload: dict) -> list[WebhookDelivery]:
+    """Queue one delivery per active webhook of `site` subscribed to `event`, sent after commit.
+
+    Called inside the caller's transaction: if the ticket write rolls back, so do its deliveries.
+    """
+    if event not in WebhookEvent.values:
+        raise ValueError(f"Unknown webhook event {event!r}.")
+    deliveries = []
+    for webhook in Webhook.objects.filter(site=site, is_active=True, events__contains=[event]):
+        delivery = WebhookDelivery(webhook=webhook, site=site, event=event)
+        delivery.body = json.dumps(
+            {
+                "id": str(delivery.uuid),
+                "event": event,
+                "site": {"id": site.pk, "slug": site.slug},
+                "created_at": timezone.now().isoformat(),
+                "data": payload,
+            },
+            cls=DjangoJSONEncoder,
+            sort_keys=True,
+        )
+        delivery.save()
+        deliveries.append(delivery)
+    for delivery in deliveries:
+        transaction.on_commit(
+            lambda pk=delivery.pk: async_task("helpdesk.integrations.tasks.webhook_deliver", pk)
+        )
+    return deliveries
+
+
+def webhooks_emit_ticket(*, ticket, event: str) -> list[WebhookDelivery]:
+    """The ticket events: the payload is the ticket exactly as the API shows it (tickets.schemas)."""
+    from tickets.schemas import ticket_webhook_payload
+
+    return webhooks_emit(site=ticket.site, event=event, payload=ticket_webhook_payload(ticket))
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # A receiver answers for itself: following a redirect would send a signed body somewhere else.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def _post(*, url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str]:
+    """POST once; (status code or None, response excerpt, error) — never raises for network trouble."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+    try:
+        with _opener.open(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
+            return response.status, response.read(RESPONSE_EXCERPT_BYTES).decode(errors="replace"), ""
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(RESPONSE_EXCERPT_BYTES).decode(errors="replace"), ""
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
+        return None, "", str(getattr(error, "reason", error))[:300]
+
+
+def webhook_backoff(attempt: int) -> timedelta:
+    """Wait before attempt `attempt + 1`: 30 s, 2 min, 8 min, 32 min."""
+    return timedelta(seconds=WEBHOOK_BACKOFF_SECONDS * 4 ** (attempt - 1))
+
+
+def webhook_delivery_send(*, delivery_id: int) -> WebhookDelivery | None:
+    """Make the next attempt of a pending delivery, log it, and schedule a retry with backoff.
+
+    The row is locked for the attempt (skip_locked): two workers given the same delivery never both
+    send it, and a delivery already succeeded or given up is left alone, so running this twice is safe.
+    """
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .select_related("webhook")
+            .filter(
+                pk=delivery_id, status__in=[WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING]
+            )
+            .first()
+        )
+        if delivery is None:
+            return None
+        body = delivery.body.encode()
+        timestamp = int(time.time())
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "GroundedHelpdesk-Webhooks/1",
+            "X-Helpdesk-Event": delivery.event,
+            "X-Helpdesk-Delivery": str(delivery.uuid),
+            "X-Helpdesk-Timestamp": str(timestamp),
+            "X-Helpdesk-Signature": webhook_signature(
+                secret=delivery.webhook.secret, timestamp=timestamp, body=body
+            ),
+        }
+        started = time.monotonic()
+        status_code, excerpt, error = _post(url=delivery.webhook.url, body=body, headers=headers)
+        delivery.attempts += 1
+        WebhookAttempt.objects.create(
+            delivery=delivery,
+            number=delivery.attempts,
+            status_code=status_code,
+            response_excerpt=excerpt,
+            error=error,
+            duration_ms=int((time.monotonic() - started) * 1000),
+        )
+        delivery.last_status_code = status_code
+        if status_code is not None and 200 <= status_code < 300:
+            delivery.status = WebhookDelivery.Status.SUCCEEDED
+            delivery.delivered_at = timezone.now()
+            delivery.next_attempt_at = None
+        elif delivery.attempts >= WEBHOOK_MAX_ATTEMPTS:
+            delivery.status = WebhookDelivery.Status.FAILED
+            delivery.next_attempt_at = None
+        else:
+            delivery.status = WebhookDelivery.Status.RETRYING
+            delivery.next_attempt_at = timezone.now() + webhook_backoff(delivery.attempts)
+            schedule(
+                "helpdesk.integrations.tasks.webhook_deliver",
+                delivery.pk,
+                schedule_type=Schedule.ONCE,
+                next_run=delivery.next_attempt_at,
+            )
+        delivery.save(
+            update_fields=["attempts", "status", "last_status_code", "delivered_at", "next_attempt_at"]
+        )
+        return delivery
