@@ -57,7 +57,9 @@ class TicketSource(models.TextChoices):
 class SLATarget(models.Model):
     """First-response and resolution targets for a priority; a row with a site overrides the default."""
 
-    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.CASCADE, related_name="sla_targets")
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.CASCADE, related_name="sla_targets"
+    )
     priority = models.CharField(max_length=10, choices=Priority.choices)
     first_response_minutes = models.PositiveIntegerField()
     resolution_minutes = models.PositiveIntegerField()
@@ -148,6 +150,9 @@ class TicketEvent(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on ticket {self.ticket_id}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValueError("Ticket events are append-only.")
@@ -168,6 +173,9 @@ class Comment(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{'Note' if self.is_internal else 'Reply'} on ticket {self.ticket_id}"
+
 
 class Attachment(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
@@ -180,6 +188,9 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField()
     is_internal = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class Review(models.Model):
@@ -197,5 +208,10 @@ class Review(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(rating__gte=1, rating__lte=5), name="review_rating_1_to_5")
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5), name="review_rating_1_to_5"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5 for ticket {self.ticket_id}"

@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tickets import views
 
 app_name = "tickets"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.portal, name="portal"),
+    path("new/", views.ticket_new, name="create"),
+    path("queue/", views.queue, name="queue"),
+    path("overview/", views.admin_overview, name="admin_overview"),
+    path("<int:pk>/", views.ticket_detail, name="detail"),
+    path("<int:pk>/reply/", views.ticket_reply, name="reply"),
+    path("<int:pk>/transition/", views.ticket_transition, name="transition"),
+    path("<int:pk>/assign/", views.ticket_assign, name="assign"),
+    path("<int:pk>/take/", views.ticket_assign_me, name="assign_me"),
+    path("<int:pk>/edit/", views.ticket_edit, name="edit"),
+    path("<int:pk>/review/", views.ticket_review, name="review"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+]

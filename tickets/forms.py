@@ -1,0 +1,106 @@
+from django import forms
+
+from tickets.models import Category, Priority, TicketState
+from tickets.uploads import ALLOWED_EXTENSIONS
+
+
+class BootstrapForm(forms.Form):
+    """Adds Bootstrap classes to widgets so templates can render fields with one include."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            elif isinstance(widget, forms.RadioSelect):
+                css = "form-check-input"
+            else:
+                css = "form-control"
+            widget.attrs.setdefault("class", css)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(ALLOWED_EXTENSIONS)}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+ATTACHMENT_HELP = "Screenshots or files (images, PDF, text, CSV, log, Word, Excel); up to 10 MB each."
+
+
+class TicketCreateForm(BootstrapForm):
+    title = forms.CharField(max_length=200, label="Subject")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="What happened?")
+    attachments = MultipleFileField(help_text=ATTACHMENT_HELP)
+
+
+class ReplyForm(BootstrapForm):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, label="Message")
+    is_internal = forms.BooleanField(required=False, label="Internal note (engineers only)")
+    attachments = MultipleFileField(help_text=ATTACHMENT_HELP)
+
+    def __init__(self, *args, staff: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not staff:
+            del self.fields["is_internal"]
+
+
+class TransitionForm(BootstrapForm):
+    to_state = forms.ChoiceField(choices=TicketState.choices)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class AssignForm(BootstrapForm):
+    assignee = forms.ModelChoiceField(queryset=None, required=False, empty_label="Auto-assign (best match)")
+
+    def __init__(self, *args, engineers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = engineers
+        self.fields["assignee"].label_from_instance = lambda user: user.display_name
+
+
+class TicketEditForm(BootstrapForm):
+    category = forms.ModelChoiceField(queryset=Category.objects.all(), required=False)
+    priority = forms.ChoiceField(choices=Priority.choices)
+    tags = forms.CharField(required=False, help_text="Comma separated")
+
+    def clean_tags(self):
+        return [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
+
+
+class ReviewForm(BootstrapForm):
+    rating = forms.TypedChoiceField(
+        choices=[(n, str(n)) for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        label="How did we do? (5 is best)",
+    )
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class QueueFilterForm(BootstrapForm):
+    site = forms.ModelChoiceField(queryset=None, required=False, empty_label="All sites")
+    state = forms.ChoiceField(
+        choices=[("", "Open states"), ("all", "All states"), *TicketState.choices], required=False
+    )
+    priority = forms.ChoiceField(choices=[("", "Any priority"), *Priority.choices], required=False)
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+    mine = forms.BooleanField(required=False, label="Assigned to me")
+    unassigned = forms.BooleanField(required=False, label="Unassigned")
+
+    def __init__(self, *args, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites

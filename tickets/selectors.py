@@ -1,0 +1,280 @@
+"""Reads of ticket data. Every query starts from helpdesk.tenancy, so other sites' rows never appear.
+
+Customers see the tickets they requested (not every ticket of their site: a colleague's problem may be
+private), and never internal notes or internal attachments. Engineers see the sites they cover; admins
+see everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from helpdesk.models import Site, User
+from helpdesk.tenancy import get_for_user_or_404, scope_to_site, scope_to_user
+from tickets.models import (
+    OPEN_STATES,
+    Attachment,
+    Comment,
+    Priority,
+    Review,
+    SLATarget,
+    Ticket,
+    TicketEvent,
+)
+
+# Minutes to first response and to resolution when neither the site nor the defaults define a target.
+BUILTIN_SLA_MINUTES = {
+    Priority.URGENT: (30, 4 * 60),
+    Priority.HIGH: (60, 8 * 60),
+    Priority.NORMAL: (4 * 60, 24 * 60),
+    Priority.LOW: (8 * 60, 72 * 60),
+}
+
+
+def sla_targets_for(*, site: Site, priority: str) -> tuple[int, int]:
+    """(first response, resolution) minutes: the site's override, else the default row, else built-in."""
+    rows = {
+        row.site_id: row
+        for row in SLATarget.objects.filter(Q(site=site) | Q(site__isnull=True), priority=priority)
+    }
+    row = rows.get(site.pk) or rows.get(None)
+    if row is not None:
+        return row.first_response_minutes, row.resolution_minutes
+    return BUILTIN_SLA_MINUTES[Priority(priority)]
+
+
+def sla_due_times(*, site: Site, priority: str, start: datetime) -> tuple[datetime, datetime]:
+    first, resolution = sla_targets_for(site=site, priority=priority)
+    return start + timedelta(minutes=first), start + timedelta(minutes=resolution)
+
+
+def overdue_q(now: datetime | None = None) -> Q:
+    """Open, and past its resolution due time, or past its first-response due time without a response."""
+    now = now or timezone.now()
+    return Q(state__in=OPEN_STATES) & (
+        Q(resolution_due_at__lt=now) | Q(first_responded_at__isnull=True, first_response_due_at__lt=now)
+    )
+
+
+def tickets_visible_to(user: User) -> QuerySet[Ticket]:
+    tickets = scope_to_user(Ticket.objects.all(), user)
+    if not user.is_staff_member:
+        tickets = tickets.filter(requester=user)
+    return tickets
+
+
+def _with_list_data(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return tickets.select_related("site", "category", "assignee__profile", "requester__profile").annotate(
+        is_overdue=Case(
+            When(overdue_q(), then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+    )
+
+
+def ticket_get_for_user(*, user: User, pk: int) -> Ticket:
+    """One ticket the user may see, or 404 (also for other sites' tickets: existence does not leak)."""
+    return get_for_user_or_404(_with_list_data(tickets_visible_to(user)), user, pk=pk)
+
+
+def ticket_list(
+    *,
+    user: User,
+    site: Site | int | None = None,
+    state: str | None = None,
+    priority: str | None = None,
+    overdue: bool = False,
+    assigned_to: User | None = None,
+    needs_assignment: bool = False,
+    open_only: bool = False,
+) -> QuerySet[Ticket]:
+    tickets = _with_list_data(tickets_visible_to(user))
+    if site:
+        tickets = scope_to_site(tickets, site)
+    if state:
+        tickets = tickets.filter(state=state)
+    if open_only:
+        tickets = tickets.filter(state__in=OPEN_STATES)
+    if priority:
+        tickets = tickets.filter(priority=priority)
+    if overdue:
+        tickets = tickets.filter(overdue_q())
+    if assigned_to is not None:
+        tickets = tickets.filter(assignee=assigned_to)
+    if needs_assignment:
+        tickets = tickets.filter(state__in=OPEN_STATES, assignee__isnull=True)
+    return tickets.order_by("-created_at", "-pk")
+
+
+def queue_counts(*, user: User) -> dict[str, int]:
+    """The engineer dashboard's numbers over the sites the user covers."""
+    return tickets_visible_to(user).aggregate(
+        open=Count("pk", filter=Q(state__in=OPEN_STATES)),
+        overdue=Count("pk", filter=overdue_q()),
+        mine=Count("pk", filter=Q(state__in=OPEN_STATES, assignee=user)),
+        mine_overdue=Count("pk", filter=overdue_q() & Q(assignee=user)),
+        unassigned=Count("pk", filter=Q(state__in=OPEN_STATES, assignee__isnull=True)),
+    )
+
+
+def comments_for(*, ticket: Ticket, user: User) -> QuerySet[Comment]:
+    comments = scope_to_user(Comment.objects.filter(ticket=ticket), user).select_related("author__profile")
+    if not user.is_staff_member:
+        comments = comments.filter(is_internal=False)
+    return comments.prefetch_related("attachment_set")
+
+
+def attachments_for(*, ticket: Ticket, user: User) -> QuerySet[Attachment]:
+    attachments = scope_to_user(Attachment.objects.filter(ticket=ticket), user).select_related(
+        "uploaded_by__profile"
+    )
+    if not user.is_staff_member:
+        attachments = attachments.filter(is_internal=False)
+    return attachments.order_by("created_at", "pk")
+
+
+def attachment_get_for_user(*, user: User, pk: int) -> Attachment:
+    attachments = Attachment.objects.select_related("ticket")
+    if not user.is_staff_member:
+        attachments = attachments.filter(is_internal=False, ticket__requester=user)
+    return get_for_user_or_404(attachments, user, pk=pk)
+
+
+def events_for(*, ticket: Ticket, user: User) -> QuerySet[TicketEvent]:
+    """The audit timeline, for engineers and admins (it carries internal notes and AI details)."""
+    if not user.is_staff_member:
+        return TicketEvent.objects.none()
+    return scope_to_user(TicketEvent.objects.filter(ticket=ticket), user).select_related("actor__profile")
+
+
+def review_for(*, ticket: Ticket) -> Review | None:
+    return Review.objects.filter(ticket=ticket, site_id=ticket.site_id).first()
+
+
+def engineers_covering(*, site: Site | int) -> QuerySet[User]:
+    site_id = site.pk if isinstance(site, Site) else site
+    return (
+        User.objects.filter(role=User.Role.ENGINEER, is_active=True, profile__covered_sites=site_id)
+        .select_related("profile")
+        .order_by("first_name", "last_name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    engineer: User
+    load: int
+    capacity: int
+    last_assigned_at: datetime | None
+    expertise_match: bool
+
+
+def assignment_candidates(*, site: Site, category_slug: str | None) -> list[Candidate]:
+    """Engineers covering the site, available and below capacity, best first.
+
+    Ranked by expertise match with the category, then lower open load, then least recently assigned
+    (never assigned first), then by id so that ties always resolve the same way.
+    """
+    open_load = (
+        Ticket.objects.filter(assignee=OuterRef("pk"), state__in=OPEN_STATES)
+        .order_by()
+        .values("assignee")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    last_assigned = (
+        TicketEvent.objects.filter(kind=TicketEvent.Kind.ASSIGNED, data__assignee_id=OuterRef("pk"))
+        .order_by()
+        .values("data__assignee_id")
+        .annotate(last=Max("created_at"))
+        .values("last")
+    )
+    engineers = (
+        engineers_covering(site=site)
+        .filter(profile__is_available=True)
+        .annotate(
+            open_load=Coalesce(Subquery(open_load, output_field=IntegerField()), 0),
+            last_assigned_at=Subquery(last_assigned),
+        )
+    )
+    candidates = [
+        Candidate(
+            engineer=engineer,
+            load=engineer.open_load,
+            capacity=engineer.profile.capacity,
+            last_assigned_at=engineer.last_assigned_at,
+            expertise_match=bool(category_slug) and category_slug in engineer.profile.expertise,
+        )
+        for engineer in engineers
+        if engineer.open_load < engineer.profile.capacity
+    ]
+    never = datetime.min.replace(tzinfo=timezone.get_current_timezone())
+    candidates.sort(key=lambda c: (not c.expertise_match, c.load, c.last_assigned_at or never, c.engineer.pk))
+    return candidates
+
+
+def admin_overview(*, user: User) -> dict:
+    """Open, overdue and unassigned tickets per site, and CSAT averages per site and per engineer."""
+    now = timezone.now()
+    sites = (
+        scope_to_user(Site.objects.all(), user, site_field="pk")
+        .annotate(
+            open_count=Count("tickets", filter=Q(tickets__state__in=OPEN_STATES)),
+            overdue_count=Count(
+                "tickets",
+                filter=Q(tickets__state__in=OPEN_STATES)
+                & (
+                    Q(tickets__resolution_due_at__lt=now)
+                    | Q(tickets__first_responded_at__isnull=True, tickets__first_response_due_at__lt=now)
+                ),
+            ),
+            unassigned_count=Count(
+                "tickets", filter=Q(tickets__state__in=OPEN_STATES, tickets__assignee__isnull=True)
+            ),
+        )
+        .order_by("name")
+    )
+    reviews = scope_to_user(Review.objects.all(), user)
+    csat_by_site = {
+        row["site"]: row
+        for row in reviews.values("site").annotate(average=Avg("rating"), count=Count("pk")).order_by()
+    }
+    csat_by_engineer = list(
+        reviews.filter(engineer__isnull=False)
+        .values("engineer", "engineer__first_name", "engineer__last_name", "engineer__username")
+        .annotate(average=Avg("rating"), count=Count("pk"))
+        .order_by("-average", "engineer")
+    )
+    site_rows = [
+        {
+            "site": site,
+            "open": site.open_count,
+            "overdue": site.overdue_count,
+            "unassigned": site.unassigned_count,
+            "csat": csat_by_site.get(site.pk),
+        }
+        for site in sites
+    ]
+    return {
+        "sites": site_rows,
+        "csat_by_engineer": csat_by_engineer,
+        "needs_assignment": ticket_list(user=user, needs_assignment=True)[:50],
+        "overdue": ticket_list(user=user, overdue=True)[:50],
+    }

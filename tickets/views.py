@@ -1,0 +1,306 @@
+"""Pages of the helpdesk: the customer portal, the engineer queue and ticket page, the admin overview.
+
+Views validate a form, fetch through the selectors (404 across sites), call one service and redirect;
+a domain error becomes a message on the page.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from helpdesk.tenancy import visible_sites
+from tickets import selectors, services
+from tickets.errors import AttachmentRejected, TicketError
+from tickets.forms import (
+    AssignForm,
+    QueueFilterForm,
+    ReplyForm,
+    ReviewForm,
+    TicketCreateForm,
+    TicketEditForm,
+    TransitionForm,
+)
+from tickets.lifecycle import transitions_allowed
+from tickets.models import OPEN_STATES, TicketState
+
+PAGE_SIZE = 25
+
+
+def staff_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_staff_member:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_helpdesk_admin:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _page(request: HttpRequest, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _querystring_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@login_required
+def portal(request: HttpRequest) -> HttpResponse:
+    """The customer's own tickets, newest first."""
+    if request.user.is_staff_member:
+        return redirect("tickets:queue")
+    tickets = selectors.ticket_list(user=request.user)
+    return render(request, "tickets/portal.html", {"page": _page(request, tickets)})
+
+
+@login_required
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    if request.user.is_staff_member or request.user.site is None:
+        raise PermissionDenied
+    form = TicketCreateForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = services.ticket_create(
+                site=request.user.site,
+                requester=request.user,
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+                uploads=form.cleaned_data["attachments"],
+            )
+        except AttachmentRejected as error:
+            form.add_error("attachments", str(error))
+        except TicketError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Ticket #{ticket.pk} created. We will get back to you.")
+            return redirect("tickets:detail", pk=ticket.pk)
+    return render(request, "tickets/ticket_new.html", {"form": form})
+
+
+@login_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    ticket = selectors.ticket_get_for_user(user=user, pk=pk)
+    context = {
+        "ticket": ticket,
+        "comments": selectors.comments_for(ticket=ticket, user=user),
+        "attachments": selectors.attachments_for(ticket=ticket, user=user),
+        "transitions": transitions_allowed(ticket, user),
+        "reply_form": ReplyForm(staff=user.is_staff_member),
+        "review": selectors.review_for(ticket=ticket),
+    }
+    if not user.is_staff_member:
+        context["review_form"] = ReviewForm()
+        context["can_review"] = (
+            context["review"] is None
+            and ticket.requester_id == user.pk
+            and ticket.state in (TicketState.RESOLVED, TicketState.CLOSED)
+        )
+        return render(request, "tickets/detail_customer.html", context)
+    engineers = selectors.engineers_covering(site=ticket.site_id)
+    context.update(
+        events=selectors.events_for(ticket=ticket, user=user),
+        assign_form=AssignForm(engineers=engineers, initial={"assignee": ticket.assignee_id}),
+        edit_form=TicketEditForm(
+            initial={
+                "category": ticket.category_id,
+                "priority": ticket.priority,
+                "tags": ", ".join(ticket.tags),
+            }
+        ),
+        can_assign=ticket.state in OPEN_STATES,
+        # Filled by the AI layer: similar past cases of this site and a grounded reply draft.
+        similar_cases=[],
+        draft=None,
+    )
+    return render(request, "tickets/detail_engineer.html", context)
+
+
+def _domain_errors_to_messages(request: HttpRequest, action):
+    try:
+        return action()
+    except TicketError as error:
+        messages.error(request, str(error))
+        return None
+
+
+@require_POST
+@login_required
+def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = selectors.ticket_get_for_user(user=request.user, pk=pk)
+    form = ReplyForm(request.POST, request.FILES, staff=request.user.is_staff_member)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("tickets:detail", pk=ticket.pk)
+    internal = form.cleaned_data.get("is_internal", False)
+    comment = _domain_errors_to_messages(
+        request,
+        lambda: services.comment_create(
+            ticket=ticket,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            is_internal=internal,
+            uploads=form.cleaned_data["attachments"],
+        ),
+    )
+    if comment is not None:
+        messages.success(request, "Internal note added." if internal else "Reply sent.")
+    return redirect("tickets:detail", pk=ticket.pk)
+
+
+@require_POST
+@login_required
+def ticket_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = selectors.ticket_get_for_user(user=request.user, pk=pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a valid state.")
+        return redirect("tickets:detail", pk=ticket.pk)
+    to_state = form.cleaned_data["to_state"]
+    moved = _domain_errors_to_messages(
+        request,
+        lambda: services.ticket_transition(
+            ticket=ticket, to_state=to_state, actor=request.user, note=form.cleaned_data["note"]
+        ),
+    )
+    if moved is not None:
+        messages.success(request, f"Ticket is now {TicketState(to_state).label.lower()}.")
+    return redirect("tickets:detail", pk=ticket.pk)
+
+
+@require_POST
+@staff_required
+def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = selectors.ticket_get_for_user(user=request.user, pk=pk)
+    form = AssignForm(request.POST, engineers=selectors.engineers_covering(site=ticket.site_id))
+    if not form.is_valid():
+        messages.error(request, "Choose an engineer who covers this site.")
+        return redirect("tickets:detail", pk=ticket.pk)
+    assignee = form.cleaned_data["assignee"]
+    if assignee is None:
+        result = _domain_errors_to_messages(
+            request, lambda: services.ticket_auto_assign(ticket=ticket, actor=request.user)
+        )
+    else:
+        result = _domain_errors_to_messages(
+            request, lambda: services.ticket_assign(ticket=ticket, assignee=assignee, actor=request.user)
+        )
+    if result is not None:
+        if result.assignee_id:
+            messages.success(request, f"Assigned to {result.assignee.display_name}.")
+        else:
+            messages.warning(request, "No engineer is available: the ticket is flagged for an admin.")
+    return redirect("tickets:detail", pk=ticket.pk)
+
+
+@require_POST
+@staff_required
+def ticket_assign_me(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = selectors.ticket_get_for_user(user=request.user, pk=pk)
+    if _domain_errors_to_messages(
+        request, lambda: services.ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)
+    ):
+        messages.success(request, "The ticket is yours.")
+    return redirect("tickets:detail", pk=ticket.pk)
+
+
+@require_POST
+@staff_required
+def ticket_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = selectors.ticket_get_for_user(user=request.user, pk=pk)
+    form = TicketEditForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("tickets:detail", pk=ticket.pk)
+    if _domain_errors_to_messages(
+        request, lambda: services.ticket_update(ticket=ticket, actor=request.user, **form.cleaned_data)
+    ):
+        messages.success(request, "Ticket updated.")
+    return redirect("tickets:detail", pk=ticket.pk)
+
+
+@require_POST
+@login_required
+def ticket_review(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = selectors.ticket_get_for_user(user=request.user, pk=pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Pick a rating from 1 to 5.")
+        return redirect("tickets:detail", pk=ticket.pk)
+    if _domain_errors_to_messages(
+        request,
+        lambda: services.review_create(
+            ticket=ticket,
+            author=request.user,
+            rating=form.cleaned_data["rating"],
+            comment=form.cleaned_data["comment"],
+        ),
+    ):
+        messages.success(request, "Thank you for your rating.")
+    return redirect("tickets:detail", pk=ticket.pk)
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Files are served only through here, to users who may see the ticket (never from a public URL)."""
+    attachment = selectors.attachment_get_for_user(user=request.user, pk=pk)
+    inline = attachment.content_type.startswith("image/")
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not inline,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+@staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """The engineer's queue over the sites they cover, with filters and the dashboard counts."""
+    user = request.user
+    form = QueueFilterForm(request.GET or None, sites=visible_sites(user))
+    filters = form.cleaned_data if form.is_valid() else {}
+    state = filters.get("state") or ""
+    tickets = selectors.ticket_list(
+        user=user,
+        site=filters.get("site"),
+        state=state if state not in ("", "all") else None,
+        open_only=state == "",
+        priority=filters.get("priority") or None,
+        overdue=filters.get("overdue", False),
+        assigned_to=user if filters.get("mine") else None,
+        needs_assignment=filters.get("unassigned", False),
+    )
+    context = {
+        "form": form,
+        "page": _page(request, tickets),
+        "counts": selectors.queue_counts(user=user),
+        "querystring": _querystring_without_page(request),
+    }
+    return render(request, "tickets/queue.html", context)
+
+
+@admin_required
+def admin_overview(request: HttpRequest) -> HttpResponse:
+    return render(request, "tickets/admin_overview.html", selectors.admin_overview(user=request.user))
