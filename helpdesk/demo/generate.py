@@ -1,0 +1,755 @@
+"""Write the demo data set to fixtures/demo/ as JSON: `python -m helpdesk.demo.generate [--out DIR]`.
+
+Deterministic: one seeded Random and a fixed anchor time ("now" of the data set), so running it twice
+writes byte-identical files. The loader moves every time forward by whole days so the data always ends
+"today". Fields the database does not hold (`archetype`) stay in the JSON for tests and evals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from helpdesk.demo.archetypes import ARCHETYPES, ARCHETYPES_BY_KEY, Archetype
+from helpdesk.demo.articles import GLOBAL_ARTICLES, SITE_ARCHETYPE_ARTICLES, SITE_ARTICLE_TEMPLATES
+from helpdesk.demo.cast import ADMIN, CATEGORIES, CUSTOMERS, ENGINEERS, SITES
+
+SEED = 20261127
+ANCHOR = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)
+DEFAULT_OUT = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+
+RESOLVED_PER_SITE = {
+    "hartwell-quinn": 100,
+    "riverside-clinic": 96,
+    "oakfield-primary": 86,
+    "bramble-stores": 100,
+    "lindqvist-accounting": 90,
+}
+OPEN_TICKETS = {"new": 6, "assigned": 6, "in_progress": 7, "waiting_on_customer": 6}
+ESCALATED_CHATS = 16
+DEFLECTED_CHATS = 24
+
+GREETINGS = ["", "", "", "Hi,\n\n", "Hi team,\n\n", "Hello,\n\n", "Morning,\n\n", "Hi there\n\n", "Hiya, "]
+SIGNOFFS = [
+    "",
+    "",
+    "",
+    "\n\nThanks,\n{me}",
+    "\n\nThanks\n{me}",
+    "\n\nCheers, {me}",
+    "\n\nMany thanks\n{me} {me_last}\n{job}",
+    "\n\nSent from my iPhone",
+    "\n\nKind regards,\n{me} {me_last}",
+    "\n\nthanks",
+]
+EXTRAS = [
+    "",
+    "",
+    "",
+    "",
+    " I've already tried restarting.",
+    " Not urgent but it's annoying.",
+    " {colleague} says theirs is fine.",
+    " I have a client call at 2 so would be great if someone could look before then.",
+    " Happened after the updates last night I think.",
+    " Can someone call me on my extension?",
+    " I'm in {room} today.",
+    " Screenshot attached.",
+    " Please help!",
+]
+RECURRING = [
+    " Same problem as a few weeks ago.",
+    " This has happened before - whatever you did last time worked.",
+    " Again, sorry!",
+    " Third time this month.",
+]
+# A clarifying question and the kind of answer it gets, for archetypes without their own.
+GENERIC_EXCHANGES = [
+    (
+        "Hi {me}, could you tell me the computer name (it's on the sticker underneath) and when suits for me "
+        "to remote in?",
+        "It's {device}. Any time after 2 is fine.",
+    ),
+    ("Thanks {me}. Is anyone else near you affected, or just you?", "Just me as far as I know."),
+    (
+        "Hi {me}, can you send a screenshot of the error message please?",
+        "Screenshot attached. Same every time.",
+    ),
+    (
+        "Hi {me}, when did this start, and has anything changed recently?",
+        "Started Monday morning, nothing changed.",
+    ),
+]
+ENGINEER_CLOSERS = [
+    "Hi {me}, this should be sorted now: {fix} Let us know if it comes back.",
+    "Hi {me}, all fixed. {fix} Any problems just reply to this ticket.",
+    "{me}, done - {fix}",
+]
+THANKS = [
+    "Brilliant, thank you!",
+    "That's working now, thanks for the quick help.",
+    "Thanks {eng}!",
+    "All good now thank you",
+    "Perfect, much appreciated.",
+]
+INTERNAL_NOTES = [
+    "Checked the RMM: no other devices at {site} showing the same alert.",
+    "Recurring at this site - worth a proper fix at the next site visit.",
+    "Spoke to {me} by phone, easier than email.",
+    "Added to the site's known issues list.",
+]
+RESOLUTION_PREFIXES = ["", "", "", "Called {me} back. ", "Spoke to {me}. "]
+REMOTE_CATEGORIES = ("software", "printers", "email", "hardware")
+RESOLUTION_SUFFIXES = [
+    "",
+    "",
+    " Confirmed working with {me}.",
+    " {me} happy for this to be closed.",
+    " Will keep an eye on it.",
+]
+SOURCES = ["portal"] * 50 + ["email"] * 38 + ["api"] * 4
+
+
+class Slots(dict):
+    """Slot values for str.format_map; an unknown slot is a bug in the archetype text, so fail loudly."""
+
+    def __missing__(self, key: str) -> str:
+        raise KeyError(f"demo text uses an unknown slot {{{key}}}")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+class Generator:
+    def __init__(self, *, seed: int = SEED, anchor: datetime = ANCHOR) -> None:
+        self.rng = random.Random(seed)
+        self.anchor = anchor
+        self.sites = {site["slug"]: site for site in SITES}
+        self.engineers = [self._engineer(e) for e in ENGINEERS]
+        self.customers = {
+            slug: [self._customer(slug, first, last, job) for first, last, job in people]
+            for slug, people in CUSTOMERS.items()
+        }
+        self.taken_titles: set[tuple[str, str]] = set()
+        self.site_archetype_counts: dict[tuple[str, str], int] = {}
+        self.tickets: list[dict[str, Any]] = []
+
+    # -------------------------------------------------------------- people
+    def _engineer(self, spec: dict) -> dict:
+        first = spec["first_name"]
+        return {
+            "username": f"eng.{first.lower()}",
+            "first_name": first,
+            "last_name": spec["last_name"],
+            "email": f"{first.lower()}.{spec['last_name'].lower()}@northgate-it.example",
+            "expertise": spec["expertise"],
+            "sites": spec["sites"],
+            "capacity": spec["capacity"],
+            "is_available": spec.get("is_available", True),
+        }
+
+    def _customer(self, slug: str, first: str, last: str, job: str) -> dict:
+        domain = self.sites[slug]["it"]["domain"]
+        return {
+            "username": f"{first.lower()}.{slug}",
+            "first_name": first,
+            "last_name": last,
+            "email": f"{first.lower()}.{last.lower()}@{domain}",
+            "site": slug,
+            "job": job,
+        }
+
+    def _pick_engineer(self, site: str, category: str, *, available_only: bool) -> dict:
+        pool = [e for e in self.engineers if site in e["sites"] and (e["is_available"] or not available_only)]
+        weights = [4 if category in e["expertise"] else 1 for e in pool]
+        return self.rng.choices(pool, weights=weights)[0]
+
+    # -------------------------------------------------------------- text
+    def _slots(self, site: str, archetype: Archetype, requester: dict) -> Slots:
+        values: dict[str, Any] = dict(self.sites[site]["it"])
+        values.update(archetype.slots)
+        others = [c for c in self.customers[site] if c["username"] != requester["username"]]
+        values["colleague"] = [c["first_name"] for c in others]
+        resolved = {
+            key: self.rng.choice(v) if isinstance(v, list | tuple) else v for key, v in values.items()
+        }
+        resolved.update(
+            me=requester["first_name"],
+            me_last=requester["last_name"],
+            job=requester["job"],
+            site=self.sites[site]["name"],
+        )
+        return Slots(resolved)
+
+    def _typos(self, text: str) -> str:
+        roll = self.rng.random()
+        if roll < 0.05:
+            return text.lower().replace(".", "").replace("i'm", "im")
+        if roll < 0.22:
+            words = text.split(" ")
+            for _ in range(self.rng.randint(1, 2)):
+                candidates = [i for i, w in enumerate(words) if len(w) > 4 and w.isalpha()]
+                if not candidates:
+                    break
+                i = self.rng.choice(candidates)
+                w = words[i]
+                j = self.rng.randrange(1, len(w) - 2)
+                if self.rng.random() < 0.5:
+                    words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+                else:
+                    words[i] = w[:j] + w[j + 1 :]
+            return " ".join(words)
+        return text
+
+    def _description(self, archetype: Archetype, slots: Slots, site: str, index: int) -> str:
+        core = self._pick_description(archetype, index).format_map(slots)
+        extra = self.rng.choice(EXTRAS).format_map(slots)
+        if self.site_archetype_counts.get((site, archetype.key), 0) >= 2 and self.rng.random() < 0.3:
+            extra = self.rng.choice(RECURRING) + extra
+        body = self._typos(core + extra)
+        return (self.rng.choice(GREETINGS) + body + self.rng.choice(SIGNOFFS).format_map(slots)).strip()
+
+    def _pick_description(self, archetype: Archetype, index: int) -> str:
+        return archetype.descriptions[index] if archetype.paired else self.rng.choice(archetype.descriptions)
+
+    def _title(
+        self, archetype: Archetype, slots: Slots, site: str, requester: dict
+    ) -> tuple[str, int] | None:
+        """A title this requester has not used yet at this site (the loader's natural key), and its index."""
+        indexes = list(range(len(archetype.titles)))
+        self.rng.shuffle(indexes)
+        for index in indexes:
+            title = archetype.titles[index].format_map(slots)
+            if self.rng.random() < 0.06:
+                title = title.lower()
+            if (site, requester["username"], title) not in self.taken_titles:
+                return title, index
+        return None
+
+    def _exchange(self, archetype: Archetype) -> tuple[str, str]:
+        if archetype.question:
+            return archetype.question, archetype.answer
+        return self.rng.choice(GENERIC_EXCHANGES)
+
+    def _resolution(self, archetype: Archetype, slots: Slots, site: str) -> str:
+        fix = archetype.resolution_for(site).format_map(slots)
+        prefixes = RESOLUTION_PREFIXES + (
+            ["Remoted in to {device}. "] * 2 if archetype.category in REMOTE_CATEGORIES else []
+        )
+        prefix = self.rng.choice(prefixes).format_map(slots)
+        suffix = self.rng.choice(RESOLUTION_SUFFIXES).format_map(slots)
+        return prefix + fix + suffix
+
+    # -------------------------------------------------------------- time
+    def _created_at(self, site: str, *, start: datetime, end: datetime) -> datetime:
+        span = (end - start).total_seconds()
+        while True:
+            day = start + timedelta(seconds=self.rng.random() * span)
+            weekend = day.weekday() >= 5
+            if weekend and self.rng.random() < (0.35 if site == "bramble-stores" else 0.92):
+                continue
+            if site == "oakfield-primary" and day.month == 8 and self.rng.random() < 0.8:
+                continue
+            if site == "lindqvist-accounting" and day.month != 1 and self.rng.random() < 0.25:
+                continue
+            hour = min(max(self.rng.gauss(11.5, 2.6), 7.2), 18.8)
+            moment = day.replace(
+                hour=int(hour), minute=int((hour % 1) * 60), second=self.rng.randrange(60), microsecond=0
+            )
+            if start <= moment <= end:
+                return moment
+
+    def _duration(self, low: float, high: float) -> timedelta:
+        hours = math.exp(self.rng.uniform(math.log(low), math.log(high)))
+        return timedelta(seconds=round(hours * 3600))
+
+    # -------------------------------------------------------------- tickets
+    def _archetypes_for(self, site: str) -> list[Archetype]:
+        return [a for a in ARCHETYPES if not a.sites or site in a.sites]
+
+    def _draft(self, site: str, archetype: Archetype, created: datetime) -> tuple[dict, Slots, dict] | None:
+        for _ in range(12):
+            requester = self.rng.choice(self.customers[site])
+            slots = self._slots(site, archetype, requester)
+            picked = self._title(archetype, slots, site, requester)
+            if picked is not None:
+                break
+        else:
+            return None
+        title, index = picked
+        self.taken_titles.add((site, requester["username"], title))
+        ticket = {
+            "key": f"T{len(self.tickets) + 1:04d}",
+            "archetype": archetype.key,
+            "site": site,
+            "requester": requester["username"],
+            "title": title,
+            "description": self._description(archetype, slots, site, index),
+            "category": archetype.category,
+            "priority": archetype.priority,
+            "source": self.rng.choice(SOURCES),
+            "created_at": created,
+            "_index": index,
+            "_slots": slots,
+        }
+        self.site_archetype_counts[(site, archetype.key)] = (
+            self.site_archetype_counts.get((site, archetype.key), 0) + 1
+        )
+        return ticket, slots, requester
+
+    def _event(self, ticket: dict, kind: str, at: datetime, actor: str | None, **fields: Any) -> None:
+        ticket.setdefault("events", []).append({"kind": kind, "at": at, "actor": actor, **fields})
+
+    def _comment(self, ticket: dict, author: str, body: str, at: datetime, *, internal: bool = False) -> None:
+        ticket.setdefault("comments", []).append(
+            {"author": author, "body": body, "at": at, "internal": internal}
+        )
+        self._event(ticket, "commented", at, author, data={"internal": internal})
+
+    def _assign(self, ticket: dict, engineer: dict, at: datetime) -> None:
+        reason = "covers site" + (
+            ", expertise " + ticket["category"] if ticket["category"] in engineer["expertise"] else ""
+        )
+        ticket["assignee"] = engineer["username"]
+        ticket["assigned_at"] = at
+        self._event(
+            ticket,
+            "assigned",
+            at,
+            None,
+            field="assignee",
+            old="",
+            new=engineer["username"],
+            message=f"Auto-assigned to {engineer['first_name']} {engineer['last_name']}: {reason}.",
+        )
+        self._event(ticket, "transition", at, None, field="state", old="new", new="assigned")
+
+    def resolved_ticket(self, site: str, archetype: Archetype, *, source: str | None = None) -> dict | None:
+        end = self.anchor - timedelta(days=1)
+        for _ in range(20):
+            created = self._created_at(site, start=self.anchor - timedelta(days=365), end=end)
+            resolved = created + self._duration(*archetype.hours)
+            if resolved < end:
+                break
+        else:
+            return None
+        drafted = self._draft(site, archetype, created)
+        if drafted is None:
+            return None
+        ticket, slots, requester = drafted
+        if source:
+            ticket["source"] = source
+        recent = created > self.anchor - timedelta(days=21)
+        engineer = self._pick_engineer(site, archetype.category, available_only=recent)
+        slots["eng"] = engineer["first_name"]
+        self._event(ticket, "created", created, requester["username"], data={"source": ticket["source"]})
+        span = resolved - created
+        assigned = created + min(timedelta(minutes=self.rng.randint(2, 40)), span * 0.1)
+        self._assign(ticket, engineer, assigned)
+        started = assigned + min(timedelta(minutes=self.rng.randint(3, 90)), span * 0.2)
+        ticket["first_responded_at"] = started
+        self._event(
+            ticket,
+            "transition",
+            started,
+            engineer["username"],
+            field="state",
+            old="assigned",
+            new="in_progress",
+        )
+        roll = self.rng.random()
+        if roll < 0.28:
+            question, answer = (x.format_map(slots) for x in self._exchange(archetype))
+            asked = started + span * 0.05
+            self._comment(ticket, engineer["username"], question, asked)
+            self._event(
+                ticket,
+                "transition",
+                asked,
+                engineer["username"],
+                field="state",
+                old="in_progress",
+                new="waiting_on_customer",
+            )
+            replied = asked + span * self.rng.uniform(0.1, 0.4)
+            self._comment(ticket, requester["username"], answer, replied)
+            self._event(
+                ticket,
+                "transition",
+                replied,
+                None,
+                field="state",
+                old="waiting_on_customer",
+                new="in_progress",
+                message="Customer replied.",
+            )
+        if self.rng.random() < 0.12:
+            note = self.rng.choice(INTERNAL_NOTES).format_map(slots)
+            self._comment(ticket, engineer["username"], note, started + span * 0.5, internal=True)
+        ticket["resolution"] = self._resolution(archetype, slots, site)
+        if self.rng.random() < 0.3:
+            slots["fix"] = archetype.resolution_for(site).format_map(slots)
+            closer = self.rng.choice(ENGINEER_CLOSERS).format_map(slots)
+            self._comment(ticket, engineer["username"], closer, resolved - timedelta(seconds=30))
+        ticket["resolved_at"] = resolved
+        self._event(
+            ticket,
+            "transition",
+            resolved,
+            engineer["username"],
+            field="state",
+            old="in_progress",
+            new="resolved",
+        )
+        thanked = self.rng.random() < 0.22
+        if thanked:
+            self._comment(
+                ticket,
+                requester["username"],
+                self.rng.choice(THANKS).format_map(slots),
+                resolved + timedelta(minutes=self.rng.randint(5, 300)),
+            )
+        if resolved < self.anchor - timedelta(days=7):
+            if thanked:
+                closed, closer_actor, message = (
+                    ticket["comments"][-1]["at"] + timedelta(minutes=1),
+                    requester["username"],
+                    "Customer confirmed the fix.",
+                )
+            else:
+                closed, closer_actor, message = (
+                    resolved + timedelta(days=7),
+                    None,
+                    "Closed automatically 7 days after resolution.",
+                )
+            ticket["state"] = "closed"
+            ticket["closed_at"] = closed
+            self._event(
+                ticket,
+                "transition",
+                closed,
+                closer_actor,
+                field="state",
+                old="resolved",
+                new="closed",
+                message=message,
+            )
+        else:
+            ticket["state"] = "resolved"
+        self.tickets.append(ticket)
+        return ticket
+
+    def open_ticket(self, site: str, archetype: Archetype, state: str) -> dict | None:
+        created = self._created_at(
+            site, start=self.anchor - timedelta(days=6), end=self.anchor - timedelta(minutes=20)
+        )
+        drafted = self._draft(site, archetype, created)
+        if drafted is None:
+            return None
+        ticket, slots, requester = drafted
+        self._event(ticket, "created", created, requester["username"], data={"source": ticket["source"]})
+        ticket["state"] = "new"
+        if state != "new":
+            engineer = self._pick_engineer(site, archetype.category, available_only=True)
+            slots["eng"] = engineer["first_name"]
+            self._assign(ticket, engineer, created + timedelta(minutes=self.rng.randint(2, 15)))
+            ticket["state"] = "assigned"
+        if state in ("in_progress", "waiting_on_customer"):
+            started = ticket["assigned_at"] + timedelta(minutes=self.rng.randint(5, 60))
+            ticket["first_responded_at"] = started
+            self._event(
+                ticket,
+                "transition",
+                started,
+                ticket["assignee"],
+                field="state",
+                old="assigned",
+                new="in_progress",
+            )
+            ticket["state"] = "in_progress"
+        if state == "waiting_on_customer":
+            question = self._exchange(archetype)[0].format_map(slots)
+            asked = ticket["first_responded_at"] + timedelta(minutes=self.rng.randint(2, 30))
+            self._comment(ticket, ticket["assignee"], question, asked)
+            self._event(
+                ticket,
+                "transition",
+                asked,
+                ticket["assignee"],
+                field="state",
+                old="in_progress",
+                new="waiting_on_customer",
+            )
+            ticket["state"] = "waiting_on_customer"
+        self.tickets.append(ticket)
+        return ticket
+
+    # -------------------------------------------------------------- chats
+    def _steps_text(self, archetype: Archetype, slots: Slots) -> str:
+        return "\n".join(f"{n}. {step.format_map(slots)}" for n, step in enumerate(archetype.steps, 1))
+
+    def escalated_chat(self, ticket: dict) -> dict:
+        archetype = ARCHETYPES_BY_KEY[ticket["archetype"]]
+        requester = next(c for c in self.customers[ticket["site"]] if c["username"] == ticket["requester"])
+        slots = ticket["_slots"]
+        engineer = next(e for e in self.engineers if e["username"] == ticket["assignee"])
+        at = ticket["created_at"] - timedelta(minutes=self.rng.randint(3, 8))
+        opener = self._pick_description(archetype, ticket["_index"]).format_map(slots)
+        messages = [("customer", ticket["requester"], self._typos(opener))]
+        if archetype.steps:
+            messages += [
+                (
+                    "assistant",
+                    None,
+                    "Sorry about that. These steps usually fix it:\n"
+                    + self._steps_text(archetype, slots)
+                    + "\n\nDid that help?",
+                ),
+                (
+                    "customer",
+                    ticket["requester"],
+                    self.rng.choice(
+                        [
+                            "Tried all that, still the same.",
+                            "no, didn't work",
+                            "Still not working I'm afraid.",
+                        ]
+                    ),
+                ),
+            ]
+        else:
+            messages.append(("customer", ticket["requester"], "Is there anything I can try myself?"))
+        messages += [
+            (
+                "assistant",
+                None,
+                "I couldn't find a fix you can do yourself, so I've turned this into a ticket for "
+                "the helpdesk team. An engineer who looks after your site will pick it up.",
+            ),
+            ("system", None, f"Ticket created: {ticket['title']}"),
+            (
+                "engineer",
+                engineer["username"],
+                f"Hi {requester['first_name']}, {engineer['first_name']} here. I've "
+                "picked this up and I'll be in touch shortly.",
+            ),
+            ("customer", ticket["requester"], "Great, thank you."),
+        ]
+        return self._conversation(
+            ticket["site"],
+            requester,
+            ticket["title"],
+            "escalated",
+            at,
+            messages,
+            archetype.key,
+            ticket=ticket["key"],
+        )
+
+    def deflected_chat(self, site: str, archetype: Archetype) -> dict | None:
+        requester = self.rng.choice(self.customers[site])
+        slots = self._slots(site, archetype, requester)
+        index = self.rng.randrange(len(archetype.titles))
+        subject = archetype.titles[index].format_map(slots)
+        if any(
+            c["site"] == site and c["customer"] == requester["username"] and c["subject"] == subject
+            for c in self.conversations
+        ):
+            return None
+        at = self._created_at(
+            site, start=self.anchor - timedelta(days=300), end=self.anchor - timedelta(days=1)
+        )
+        opener = self._pick_description(archetype, index).format_map(slots)
+        messages = [
+            ("customer", requester["username"], self._typos(opener)),
+            (
+                "assistant",
+                None,
+                self.rng.choice(
+                    [
+                        "This usually sorts it out:",
+                        f"Here's what fixes this at {self.sites[site]['name']}:",
+                        "Let's try this first:",
+                    ]
+                )
+                + "\n"
+                + self._steps_text(archetype, slots)
+                + "\n\nLet me know if that works.",
+            ),
+            (
+                "customer",
+                requester["username"],
+                self.rng.choice(
+                    [
+                        "That worked, thanks!",
+                        "yes that's fixed it",
+                        "Perfect, all working now.",
+                        "Done, it's back. Thank you",
+                    ]
+                ),
+            ),
+            ("assistant", None, "Glad that's working. I'll close this chat; start a new one any time."),
+        ]
+        return self._conversation(site, requester, subject, "deflected", at, messages, archetype.key)
+
+    def _conversation(
+        self, site, requester, subject, outcome, at, messages, archetype_key, ticket=None
+    ) -> dict:
+        rows = []
+        for author_kind, author, body in messages:
+            at = at + timedelta(seconds=self.rng.randint(8, 120))
+            rows.append({"author_kind": author_kind, "author": author, "body": body, "at": at})
+        conversation = {
+            "key": f"C{len(self.conversations) + 1:03d}",
+            "archetype": archetype_key,
+            "site": site,
+            "customer": requester["username"],
+            "subject": subject,
+            "outcome": outcome,
+            "ticket": ticket,
+            "created_at": rows[0]["at"] - timedelta(seconds=5),
+            "closed_at": at + timedelta(seconds=30),
+            "messages": rows,
+        }
+        self.conversations.append(conversation)
+        return conversation
+
+    # -------------------------------------------------------------- articles
+    def articles(self) -> list[dict]:
+        authors = [e["username"] for e in self.engineers]
+        out = []
+        for spec in GLOBAL_ARTICLES:
+            out.append({**spec, "site": None, "state": spec.get("state", "published")})
+        for site in SITES:
+            slots = Slots(site["it"], site_name=site["name"])
+            for spec in SITE_ARTICLE_TEMPLATES:
+                out.append(
+                    {
+                        "slug": spec["slug"],
+                        "title": spec["title"].format_map(slots),
+                        "category": spec["category"],
+                        "state": "published",
+                        "site": site["slug"],
+                        "body": spec["body"].format_map(slots),
+                    }
+                )
+        for slug, key, state in SITE_ARCHETYPE_ARTICLES:
+            archetype = ARCHETYPES_BY_KEY[key]
+            site = self.sites[slug]
+            slots = Slots(site["it"])
+            slots.update({k: v[0] for k, v in archetype.slots.items()})
+            slots.update(colleague="a colleague", me="the user", eng="the engineer")
+            symptoms = "\n".join(f'- *"{d.format_map(slots)}"*' for d in archetype.descriptions)
+            fix = archetype.resolution_for(slug).format_map(slots)
+            body = f"## Symptoms\n{symptoms}\n\n## Cause and fix\n{fix}\n"
+            if archetype.steps:
+                body += "\n## What you can try first\n" + self._steps_text(archetype, slots) + "\n"
+            body += "\nStill stuck? Raise a ticket and mention this article.\n"
+            out.append(
+                {
+                    "slug": re.sub(r"[^a-z0-9]+", "-", archetype.titles[0].lower()).strip("-"),
+                    "title": archetype.titles[0].format_map(slots),
+                    "category": archetype.category,
+                    "state": state,
+                    "site": slug,
+                    "body": body,
+                    "archetype": key,
+                }
+            )
+        for n, article in enumerate(out):
+            article["author"] = authors[n % len(authors)]
+            created = self.anchor - timedelta(
+                days=360 - n * 11, hours=self.rng.randint(0, 8), minutes=self.rng.randint(0, 59)
+            )
+            article["created_at"] = created
+            article["published_at"] = (
+                created + timedelta(hours=2) if article["state"] == "published" else None
+            )
+        return out
+
+    # -------------------------------------------------------------- all
+    def build(self) -> dict[str, Any]:
+        self.conversations: list[dict] = []
+        for site, count in RESOLVED_PER_SITE.items():
+            pool = self._archetypes_for(site)
+            weights = [a.weight for a in pool]
+            made = 0
+            while made < count:
+                if self.resolved_ticket(site, self.rng.choices(pool, weights=weights)[0]):
+                    made += 1
+        for _ in range(ESCALATED_CHATS):
+            ticket = self.rng.choice([t for t in self.tickets if t["source"] != "chat"])
+            ticket["source"] = "chat"
+            ticket["events"][0]["data"]["source"] = "chat"
+            self.escalated_chat(ticket)
+        deflectable = [a for a in ARCHETYPES if a.steps]
+        while len(self.conversations) < ESCALATED_CHATS + DEFLECTED_CHATS:
+            archetype = self.rng.choice(deflectable)
+            site = self.rng.choice(archetype.sites or tuple(self.sites))
+            self.deflected_chat(site, archetype)
+        sites = list(self.sites)
+        for state, count in OPEN_TICKETS.items():
+            made = 0
+            while made < count:
+                site = sites[(made + len(self.tickets)) % len(sites)]
+                pool = self._archetypes_for(site)
+                if self.open_ticket(site, self.rng.choices(pool, weights=[a.weight for a in pool])[0], state):
+                    made += 1
+        self.tickets.sort(key=lambda t: t["created_at"])
+        for n, ticket in enumerate(self.tickets, 1):
+            ticket["key"] = f"T{n:04d}"
+        return {
+            "manifest": {"seed": SEED, "anchor": self.anchor, "version": 1},
+            "categories": [{"slug": s, "name": n, "description": d} for s, n, d in CATEGORIES],
+            "sites": [{k: v for k, v in site.items()} for site in SITES],
+            "users": {
+                "admin": ADMIN,
+                "engineers": self.engineers,
+                "customers": [c for people in self.customers.values() for c in people],
+            },
+            "tickets": self.tickets,
+            "conversations": sorted(self.conversations, key=lambda c: c["created_at"]),
+            "articles": self.articles(),
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, dict):
+        # Underscored keys are the generator's own bookkeeping.
+        return {k: _jsonable(v) for k, v in value.items() if not k.startswith("_")}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def generate(*, out: Path = DEFAULT_OUT) -> dict[str, int]:
+    """Build the data set and write one JSON file per kind; returns the counts written."""
+    data = Generator().build()
+    out.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for name, value in data.items():
+        (out / f"{name}.json").write_text(json.dumps(_jsonable(value), indent=1, ensure_ascii=False) + "\n")
+        counts[name] = len(value)
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args()
+    counts = generate(out=args.out)
+    summary = ", ".join(f"{n} {name}" for name, n in counts.items() if name != "manifest")
+    print(f"Wrote {summary} to {args.out}")  # noqa: T201 - a command's output
+
+
+if __name__ == "__main__":
+    main()
