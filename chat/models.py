@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.urls import reverse
 
 from helpdesk.models import Site
 
@@ -15,21 +16,47 @@ class Conversation(models.Model):
         ESCALATED = "escalated", "Turned into a ticket"
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="conversations")
-    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations")
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations"
+    )
     ticket = models.ForeignKey(
         "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
     )
     subject = models.CharField(max_length=200, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.NONE, blank=True)
+    # The browser's idempotency key for the form that started the conversation (a double submit is one chat).
+    client_key = models.CharField(max_length=64, blank=True)
+    # Messages are numbered per conversation under a row lock, so sequence numbers commit in order and a
+    # feed reading "seq > cursor" never skips a message committed late.
+    last_seq = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "client_key"],
+                condition=~models.Q(client_key=""),
+                name="conversation_client_key_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.subject or f"Conversation {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("chat:conversation", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+    @property
+    def assistant_active(self) -> bool:
+        """The assistant answers until the customer decides (solved, or handed to an engineer)."""
+        return self.is_open and self.outcome == self.Outcome.NONE
 
 
 class Message(models.Model):
@@ -41,16 +68,56 @@ class Message(models.Model):
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    seq = models.PositiveIntegerField()
     author_kind = models.CharField(max_length=10, choices=Author.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     body = models.TextField()
     # For assistant messages: the cases the answer cites ([{"key", "title", "url", "score"}]).
     sources = models.JSONField(default=list, blank=True)
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    # Idempotency key sent by the client with a human message: a retry or double submit is one message.
+    client_key = models.CharField(max_length=64, blank=True)
+    # A customer message asked while the assistant is active waits for exactly one assistant reply.
+    awaits_reply = models.BooleanField(default=False)
+    # Who is generating that reply: a claim older than the generation timeout may be taken over.
+    reply_claimed_at = models.DateTimeField(null=True, blank=True)
+    reply_to = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reply"
+    )
+    # Milliseconds from the question to the first streamed token (assistant messages).
+    first_token_ms = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        ordering = ["created_at", "pk"]
+        ordering = ["seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="message_seq_per_conversation"),
+            models.UniqueConstraint(
+                fields=["conversation", "client_key"],
+                condition=~models.Q(client_key=""),
+                name="message_client_key_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_kind} #{self.seq} in conversation {self.conversation_id}"
+
+    def save(self, *args, **kwargs):
+        if self.seq is None:
+            # Number under the conversation's row lock, held to commit: feeds read by "seq > cursor".
+            with transaction.atomic():
+                Conversation.objects.select_for_update().filter(pk=self.conversation_id).update(
+                    last_seq=models.F("last_seq") + 1
+                )
+                self.seq = Conversation.objects.values_list("last_seq", flat=True).get(
+                    pk=self.conversation_id
+                )
+                super().save(*args, **kwargs)
+            return
+        super().save(*args, **kwargs)
+
+    def answer_url(self) -> str:
+        return reverse("chat:answer", args=[self.conversation_id, self.pk])
 
 
 class MessageFeedback(models.Model):
@@ -59,3 +126,23 @@ class MessageFeedback(models.Model):
     helpful = models.BooleanField()
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{'helpful' if self.helpful else 'not helpful'}: message {self.message_id}"
+
+
+class RateLimitWindow(models.Model):
+    """A fixed-window request counter per user and scope, shared by every server process."""
+
+    key = models.CharField(max_length=200)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="ratelimit_window_once"),
+        ]
+        indexes = [models.Index(fields=["window_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.window_start:%H:%M:%S}: {self.count}"

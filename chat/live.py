@@ -1,0 +1,138 @@
+"""Server-sent event streams: the conversation feed and the assistant's streamed answer.
+
+Both read the DATABASE, never process memory, so any server process can serve any conversation and a
+reconnecting browser (EventSource sends Last-Event-ID) catches up from its cursor. Database reads run in
+the shared thread pool (thread_sensitive=False): a long-lived stream does not pin a connection per client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+import time
+from collections.abc import AsyncIterator
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import connections
+
+from chat.models import Conversation, Message
+from chat.selectors import conversation_state_as_dict, message_as_dict, messages_after
+from chat.services import ReplyDone, assistant_reply_claim, assistant_reply_stream
+
+POLL_SECONDS = getattr(settings, "CHAT_FEED_POLL_SECONDS", 0.5)
+KEEPALIVE_SECONDS = 15
+# A feed ends after this long; EventSource reconnects with Last-Event-ID and resumes from its cursor.
+FEED_MAX_SECONDS = getattr(settings, "CHAT_FEED_MAX_SECONDS", 300)
+RETRY_MS = 1000
+
+
+def sse(event: str, data: dict, *, event_id: int | None = None) -> str:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+def _in_pool(function):
+    return sync_to_async(function, thread_sensitive=False)
+
+
+def _feed_poll(conversation_id: int, cursor: int) -> tuple[list[dict], dict | None]:
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is None:
+        return [], None
+    messages = [
+        message_as_dict(message) for message in messages_after(conversation=conversation, after_seq=cursor)
+    ]
+    return messages, conversation_state_as_dict(conversation)
+
+
+async def conversation_feed(conversation_id: int, cursor: int) -> AsyncIterator[str]:
+    """Every message after `cursor`, then new ones as they are committed, with the conversation's state."""
+    yield f"retry: {RETRY_MS}\n\n"
+    started = last_sent = time.monotonic()
+    last_state = None
+    while time.monotonic() - started < FEED_MAX_SECONDS:
+        messages, state = await _in_pool(_feed_poll)(conversation_id, cursor)
+        if state is None:
+            yield sse("gone", {})
+            return
+        for message in messages:
+            cursor = message["seq"]
+            yield sse("message", message, event_id=cursor)
+            last_sent = time.monotonic()
+        state_now = {key: value for key, value in state.items() if key != "last_seq"}
+        if state_now != last_state:
+            last_state = state_now
+            yield sse("state", state)
+            last_sent = time.monotonic()
+        if time.monotonic() - last_sent > KEEPALIVE_SECONDS:
+            yield ": keepalive\n\n"
+            last_sent = time.monotonic()
+        await asyncio.sleep(POLL_SECONDS)
+
+
+_END = object()
+
+
+def _generate(question: Message, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
+    """Run in its own thread: the answer is generated and saved even if the listener goes away."""
+
+    def emit(item) -> None:
+        # A closed event loop (server stopping) means nobody listens; the reply is still saved.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+    try:
+        for item in assistant_reply_stream(question=question):
+            emit(item)
+    finally:
+        connections.close_all()
+        emit(_END)
+
+
+def _reply_of(question_id: int) -> Message | None:
+    return Message.objects.filter(reply_to_id=question_id).first()
+
+
+def _claim(question_id: int) -> Message | None:
+    question = Message.objects.select_related("conversation__site").get(pk=question_id)
+    return question if assistant_reply_claim(question=question) else None
+
+
+async def answer_stream(question_id: int) -> AsyncIterator[str]:
+    """The assistant's answer to one question: `token` events, then `done` with the saved message.
+
+    Whoever claims the question generates it (in a thread that outlives this response); anyone else
+    (a double submit, a reconnect, another process) waits for the saved reply and receives it whole.
+    """
+    yield f"retry: {RETRY_MS}\n\n"
+    waited_since = time.monotonic()
+    while True:
+        reply = await _in_pool(_reply_of)(question_id)
+        if reply is not None:
+            yield sse("done", message_as_dict(reply), event_id=reply.seq)
+            return
+        question = await _in_pool(_claim)(question_id)
+        if question is not None:
+            break
+        if time.monotonic() - waited_since > KEEPALIVE_SECONDS:
+            yield ": waiting for the answer being written\n\n"
+            waited_since = time.monotonic()
+        await asyncio.sleep(POLL_SECONDS)
+
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue = asyncio.Queue()
+    threading.Thread(
+        target=_generate, args=(question, loop, queue), name=f"chat-answer-{question_id}"
+    ).start()
+    while True:
+        item = await queue.get()
+        if item is _END:
+            return
+        if isinstance(item, ReplyDone):
+            payload = await _in_pool(message_as_dict)(item.message)
+            yield sse("done", payload, event_id=item.message.seq)
+        else:
+            yield sse("token", {"t": item})

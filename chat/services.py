@@ -1,0 +1,391 @@
+"""Writes for conversations: messages, the assistant's grounded replies, deflection and escalation.
+
+Every write is atomic and reads nothing from process memory: any server process can continue any
+conversation. Messages are numbered per conversation under the conversation's row lock (see
+`Message.save`), and human messages carry the client's idempotency key, so a double submit or a retry
+is one message. The assistant's reply to a question is written exactly once: generation is claimed
+with a conditional UPDATE, and the reply row is unique per question.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from chat.models import Conversation, Message, MessageFeedback
+from chat.selectors import conversation_transcript
+from helpdesk.models import Site, User
+
+logger = logging.getLogger(__name__)
+
+# A claim older than this is taken to belong to a process that died mid-answer; another may take over.
+REPLY_CLAIM_TIMEOUT = timedelta(seconds=getattr(settings, "CHAT_REPLY_TIMEOUT_SECONDS", 120))
+UNAVAILABLE_REPLY = (
+    "Sorry, the assistant cannot answer right now. Choose \u201cI still need help\u201d and an engineer "
+    "will take it from here."
+)
+
+
+class ConversationClosed(Exception):
+    """The conversation no longer takes messages or decisions."""
+
+
+def message_max_length() -> int:
+    return getattr(settings, "CHAT_MESSAGE_MAX_LENGTH", 4000)
+
+
+def message_body_clean(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write a message first."})
+    limit = message_max_length()
+    if len(body) > limit:
+        raise ValidationError(
+            {"body": f"A message can be at most {limit} characters (this one has {len(body)})."}
+        )
+    return body
+
+
+def _author_kind(*, conversation: Conversation, user: User) -> str:
+    if user.pk == conversation.customer_id:
+        return Message.Author.CUSTOMER
+    if user.is_staff_member:
+        return Message.Author.ENGINEER
+    # Callers fetch the conversation through tenancy first; another customer of the same site lands here.
+    raise PermissionDenied("Only the customer and the helpdesk take part in a conversation.")
+
+
+@transaction.atomic
+def conversation_start(
+    *, site: Site, customer: User, body: str, client_key: str = ""
+) -> tuple[Conversation, Message]:
+    """Open a conversation with the customer's first question (idempotent per client key)."""
+    if customer.site_id != site.pk:
+        raise PermissionDenied("A customer starts conversations on their own site only.")
+    body = message_body_clean(body)
+    if client_key:
+        existing = Conversation.objects.filter(customer=customer, client_key=client_key).first()
+        if existing is not None:
+            return existing, existing.messages.order_by("seq").first()
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(
+                site=site, customer=customer, subject=_subject(body), client_key=client_key
+            )
+    except IntegrityError:
+        # The same form submitted twice at once: the other request created it.
+        existing = Conversation.objects.get(customer=customer, client_key=client_key)
+        return existing, existing.messages.order_by("seq").first()
+    message = message_post(
+        site=site, conversation=conversation, author=customer, body=body, client_key=client_key
+    )
+    return conversation, message
+
+
+def _subject(body: str) -> str:
+    line = body.splitlines()[0].strip()
+    return line if len(line) <= 120 else line[:117].rstrip() + "..."
+
+
+@transaction.atomic
+def message_post(
+    *, site: Site, conversation: Conversation, author: User, body: str, client_key: str = ""
+) -> Message:
+    """A customer's or an engineer's message; a retry with the same client key returns the first one."""
+    _check_site(site, conversation)
+    body = message_body_clean(body)
+    # The row lock serializes writers of this conversation: the key check below cannot race.
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if client_key:
+        existing = conversation.messages.filter(client_key=client_key).first()
+        if existing is not None:
+            return existing
+    if not conversation.is_open:
+        raise ConversationClosed("This conversation is closed.")
+    kind = _author_kind(conversation=conversation, user=author)
+    return Message.objects.create(
+        conversation=conversation,
+        site=conversation.site,
+        author_kind=kind,
+        author=author,
+        body=body,
+        client_key=client_key,
+        awaits_reply=kind == Message.Author.CUSTOMER and conversation.assistant_active,
+    )
+
+
+def _check_site(site: Site, conversation: Conversation) -> None:
+    if conversation.site_id != site.pk:
+        raise PermissionDenied("The conversation belongs to another site.")
+
+
+def system_message_post(*, conversation: Conversation, body: str) -> Message:
+    return Message.objects.create(
+        conversation=conversation, site_id=conversation.site_id, author_kind=Message.Author.SYSTEM, body=body
+    )
+
+
+# --- The assistant ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReplyDone:
+    """The end of a reply stream: the saved assistant message."""
+
+    message: Message
+
+
+def assistant_reply_claim(*, question: Message) -> bool:
+    """Take the right to answer `question`: true for exactly one caller while the claim is fresh."""
+    now = timezone.now()
+    claimed = (
+        Message.objects.filter(pk=question.pk, awaits_reply=True, reply__isnull=True)
+        .filter(Q(reply_claimed_at__isnull=True) | Q(reply_claimed_at__lt=now - REPLY_CLAIM_TIMEOUT))
+        .update(reply_claimed_at=now)
+    )
+    return claimed == 1
+
+
+def assistant_reply_stream(*, question: Message) -> Iterator[str | ReplyDone]:
+    """Generate the grounded answer to a claimed question: text chunks, then ReplyDone with the saved reply.
+
+    The caller must have won `assistant_reply_claim`. The reply is saved when the provider finishes,
+    whoever is (or is no longer) listening; a provider failure is answered with an honest apology.
+    """
+    from helpdesk.ai import get_provider
+    from retrieval.grounding import build_context
+
+    started = time.monotonic()
+    first_token_ms = None
+    conversation = question.conversation
+    site = conversation.site
+    chunks: list[str] = []
+    body, sources = "", []
+    try:
+        context = build_context(site=site, text=_retrieval_text(question))
+        provider = get_provider()
+        replies = provider.stream_reply(
+            site=site, text=question.body, context=context, offer_ticket=True, conversation_id=conversation.pk
+        )
+        for item in replies:
+            if isinstance(item, str):
+                if not item:
+                    continue
+                if first_token_ms is None:
+                    first_token_ms = int((time.monotonic() - started) * 1000)
+                chunks.append(item)
+                yield item
+            else:
+                body = item.body
+                sources = _sources_payload(context, item.citations)
+        body = body or "".join(chunks)
+    except Exception:
+        # Any failure of retrieval or the provider must still answer the question exactly once.
+        logger.exception("assistant reply failed for message %s", question.pk)
+        if not chunks:
+            first_token_ms = int((time.monotonic() - started) * 1000)
+            yield UNAVAILABLE_REPLY
+        body, sources = ("".join(chunks) + "\n\n" if chunks else "") + UNAVAILABLE_REPLY, []
+    reply = assistant_reply_save(
+        question=question,
+        body=body,
+        sources=sources,
+        latency_ms=int((time.monotonic() - started) * 1000),
+        first_token_ms=first_token_ms,
+    )
+    yield ReplyDone(reply)
+
+
+def _retrieval_text(question: Message) -> str:
+    """The question with the customer's earlier messages: follow-ups keep their context."""
+    earlier = (
+        Message.objects.filter(
+            conversation_id=question.conversation_id,
+            author_kind=Message.Author.CUSTOMER,
+            seq__lt=question.seq,
+        )
+        .order_by("-seq")
+        .values_list("body", flat=True)[:2]
+    )
+    return "\n".join([*reversed(list(earlier)), question.body])
+
+
+def _sources_payload(context, cited_keys: list[str]) -> list[dict]:
+    by_key = {source.key: source for source in context.sources}
+    payload = []
+    for key in cited_keys:
+        source = by_key.get(key)
+        if source is None:
+            continue
+        payload.append(
+            {
+                "key": key,
+                "cid": source.cid,
+                "label": source.label,
+                "title": source.case.title,
+                "url": source.case.url,
+                "score": round(float(source.case.score), 4),
+            }
+        )
+    return payload
+
+
+@transaction.atomic
+def assistant_reply_save(
+    *, question: Message, body: str, sources: list[dict], latency_ms: int, first_token_ms: int | None
+) -> Message:
+    """Write the reply once: a second writer (a claim taken over after a timeout) gets the first reply."""
+    Conversation.objects.select_for_update().filter(pk=question.conversation_id).first()
+    existing = Message.objects.filter(reply_to=question).first()
+    if existing is not None:
+        return existing
+    return Message.objects.create(
+        conversation_id=question.conversation_id,
+        site_id=question.site_id,
+        author_kind=Message.Author.ASSISTANT,
+        body=body,
+        sources=sources,
+        latency_ms=latency_ms,
+        first_token_ms=first_token_ms,
+        reply_to=question,
+    )
+
+
+def assistant_reply_wait(
+    *, question: Message, timeout: float | None = None, poll: float = 0.25
+) -> Message | None:
+    """The reply another process is writing, once saved; None if its claim went stale first."""
+    deadline = time.monotonic() + (timeout if timeout is not None else REPLY_CLAIM_TIMEOUT.total_seconds())
+    while time.monotonic() < deadline:
+        reply = Message.objects.filter(reply_to=question).first()
+        if reply is not None:
+            return reply
+        time.sleep(poll)
+    return None
+
+
+def assistant_reply_ensure(*, question: Message) -> Message | None:
+    """Answer `question` if nobody has (claim and generate), or wait for the one answer being written."""
+    if not question.awaits_reply:
+        return None
+    while True:
+        reply = Message.objects.filter(reply_to=question).first()
+        if reply is not None:
+            return reply
+        if assistant_reply_claim(question=question):
+            for item in assistant_reply_stream(question=question):
+                if isinstance(item, ReplyDone):
+                    return item.message
+        reply = assistant_reply_wait(question=question)
+        if reply is not None:
+            return reply
+
+
+# --- Decisions ----------------------------------------------------------------------------------------
+
+
+def _locked_open(site: Site, conversation: Conversation) -> Conversation:
+    _check_site(site, conversation)
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    return conversation
+
+
+@transaction.atomic
+def conversation_resolve(*, site: Site, conversation: Conversation, user: User) -> Conversation:
+    """ "This solved it": closed as a deflection, and the transcript queued for indexing."""
+    conversation = _locked_open(site, conversation)
+    if user.pk != conversation.customer_id:
+        raise PermissionDenied("Only the customer decides that the assistant solved it.")
+    if conversation.outcome == Conversation.Outcome.DEFLECTED and not conversation.is_open:
+        return conversation
+    if not conversation.assistant_active:
+        raise ConversationClosed("This conversation has already been decided.")
+    system_message_post(
+        conversation=conversation, body="The customer marked this as solved by the assistant."
+    )
+    return _close(conversation, outcome=Conversation.Outcome.DEFLECTED)
+
+
+def _close(conversation: Conversation, *, outcome: str) -> Conversation:
+    conversation.state = Conversation.State.CLOSED
+    conversation.outcome = outcome
+    conversation.closed_at = timezone.now()
+    conversation.save(update_fields=["state", "outcome", "closed_at"])
+    conversation_id = conversation.pk
+    transaction.on_commit(lambda: async_task("knowledge.tasks.index_conversation", conversation_id))
+    return conversation
+
+
+@transaction.atomic
+def conversation_close(*, site: Site, conversation: Conversation, user: User) -> Conversation:
+    """An engineer ends a conversation (the ticket carries on); its transcript is indexed."""
+    conversation = _locked_open(site, conversation)
+    if not user.is_staff_member:
+        raise PermissionDenied("Only the helpdesk closes a conversation this way.")
+    if not conversation.is_open:
+        return conversation
+    system_message_post(conversation=conversation, body=f"{user.display_name} closed this conversation.")
+    return _close(conversation, outcome=conversation.outcome)
+
+
+@transaction.atomic
+def conversation_escalate(*, site: Site, conversation: Conversation, user: User):
+    """ "I still need help": a ticket whose description is the transcript, triaged on commit, linked here.
+
+    Idempotent: asking twice returns the ticket made the first time.
+    """
+    from tickets.models import TicketSource
+    from tickets.services import ticket_create
+
+    conversation = _locked_open(site, conversation)
+    if user.pk != conversation.customer_id:
+        raise PermissionDenied("Only the customer hands a conversation to an engineer.")
+    if conversation.ticket_id is not None:
+        return conversation.ticket
+    if not conversation.assistant_active:
+        raise ConversationClosed("This conversation has already been decided.")
+    ticket = ticket_create(
+        site=conversation.site,
+        requester=conversation.customer,
+        title=conversation.subject or "Help requested in chat",
+        description=conversation_transcript(conversation=conversation),
+        source=TicketSource.CHAT,
+    )
+    conversation.ticket = ticket
+    conversation.outcome = Conversation.Outcome.ESCALATED
+    conversation.save(update_fields=["ticket", "outcome"])
+    system_message_post(
+        conversation=conversation,
+        body=f"Ticket #{ticket.pk} was created from this conversation. An engineer will reply here.",
+    )
+    return ticket
+
+
+@transaction.atomic
+def feedback_set(
+    *, site: Site, message: Message, user: User, helpful: bool, comment: str = ""
+) -> MessageFeedback:
+    """The customer's verdict on one assistant answer; giving it again replaces the first."""
+    if message.site_id != site.pk:
+        raise PermissionDenied("The message belongs to another site.")
+    if message.author_kind != Message.Author.ASSISTANT:
+        raise ValidationError("Only the assistant's answers take feedback.")
+    if user.pk != message.conversation.customer_id:
+        raise PermissionDenied("Only the customer rates the assistant's answers.")
+    comment = (comment or "").strip()
+    if len(comment) > 1000:
+        raise ValidationError({"comment": "A comment can be at most 1000 characters."})
+    feedback, _ = MessageFeedback.objects.update_or_create(
+        message=message, defaults={"site": message.site, "helpful": helpful, "comment": comment}
+    )
+    return feedback
