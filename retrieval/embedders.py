@@ -177,7 +177,9 @@ class OpenAIEmbedder:
         while True:
             started = time.monotonic()
             try:
-                response = self.client.embeddings.create(model=self.model, input=batch)
+                response = self.client.embeddings.create(
+                    model=self.model, input=batch, encoding_format="float"
+                )
             except retryable as error:
                 name = type(error).__name__
                 logger.warning("openai embeddings attempt %s/%s failed: %s", attempt, self.max_attempts, name)

@@ -57,8 +57,9 @@ class ByteFallbackEncoding:
         return bytes(ids).decode("utf-8", errors="replace")
 
 
-def load_ranks(path: Path = ENCODING_FILE) -> dict[bytes, int]:
+def load_ranks(path: Path | None = None) -> dict[bytes, int]:
     """The mergeable ranks from the gzipped .tiktoken file, verified by hash and size."""
+    path = path or ENCODING_FILE
     contents = gzip.decompress(path.read_bytes())
     digest = hashlib.sha256(contents).hexdigest()
     if digest != ENCODING_SHA256:
