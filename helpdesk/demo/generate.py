@@ -113,6 +113,7 @@ RESOLUTION_SUFFIXES = [
     " {me} happy for this to be closed.",
     " Will keep an eye on it.",
 ]
+SOURCE_LABELS = [("portal", "Portal"), ("email", "Email"), ("api", "API"), ("chat", "Chat")]
 SOURCES = ["portal"] * 50 + ["email"] * 38 + ["api"] * 4
 
 
@@ -121,6 +122,10 @@ class Slots(dict):
 
     def __missing__(self, key: str) -> str:
         raise KeyError(f"demo text uses an unknown slot {{{key}}}")
+
+
+def _full_name(person: dict) -> str:
+    return f"{person['first_name']} {person['last_name']}"
 
 
 def _iso(moment: datetime) -> str:
@@ -305,17 +310,41 @@ class Generator:
         return ticket, slots, requester
 
     def _event(self, ticket: dict, kind: str, at: datetime, actor: str | None, **fields: Any) -> None:
-        ticket.setdefault("events", []).append({"kind": kind, "at": at, "actor": actor, **fields})
+        ticket["events"].append({"kind": kind, "at": at, "actor": actor, **fields})
+
+    def _transition(
+        self, ticket: dict, name: str, new: str, at: datetime, actor: str | None, message: str = ""
+    ) -> None:
+        """A lifecycle move, recorded the way tickets.services records one (field, old, new, transition)."""
+        old, ticket["state"] = ticket["state"], new
+        self._event(
+            ticket,
+            "transition",
+            at,
+            actor,
+            field="state",
+            old=old,
+            new=new,
+            message=message,
+            data={"transition": name},
+        )
 
     def _comment(self, ticket: dict, author: str, body: str, at: datetime, *, internal: bool = False) -> None:
-        ticket.setdefault("comments", []).append(
-            {"author": author, "body": body, "at": at, "internal": internal}
+        ticket["comments"].append({"author": author, "body": body, "at": at, "internal": internal})
+        data = {"comment": len(ticket["comments"]) - 1, "internal": internal}
+        self._event(ticket, "commented", at, author, message=body[:500], data=data)
+
+    def _open(self, ticket: dict, requester: dict) -> None:
+        ticket.update(state="new", events=[], comments=[])
+        source = dict(SOURCE_LABELS)[ticket["source"]]
+        self._event(
+            ticket, "created", ticket["created_at"], requester["username"], message=f"Opened via {source}"
         )
-        self._event(ticket, "commented", at, author, data={"internal": internal})
 
     def _assign(self, ticket: dict, engineer: dict, at: datetime) -> None:
-        reason = "covers site" + (
-            ", expertise " + ticket["category"] if ticket["category"] in engineer["expertise"] else ""
+        matches = ticket["category"] in engineer["expertise"]
+        reason = (
+            "Covers the site" + (f" and knows {ticket['category']}" if matches else "") + "; least loaded."
         )
         ticket["assignee"] = engineer["username"]
         ticket["assigned_at"] = at
@@ -326,12 +355,13 @@ class Generator:
             None,
             field="assignee",
             old="",
-            new=engineer["username"],
-            message=f"Auto-assigned to {engineer['first_name']} {engineer['last_name']}: {reason}.",
+            new=_full_name(engineer),
+            message=reason,
+            data={"assignee": engineer["username"], "auto": True},
         )
-        self._event(ticket, "transition", at, None, field="state", old="new", new="assigned")
+        self._transition(ticket, "assign", "assigned", at, None)
 
-    def resolved_ticket(self, site: str, archetype: Archetype, *, source: str | None = None) -> dict | None:
+    def resolved_ticket(self, site: str, archetype: Archetype) -> dict | None:
         end = self.anchor - timedelta(days=1)
         for _ in range(20):
             created = self._created_at(site, start=self.anchor - timedelta(days=365), end=end)
@@ -344,105 +374,48 @@ class Generator:
         if drafted is None:
             return None
         ticket, slots, requester = drafted
-        if source:
-            ticket["source"] = source
-        recent = created > self.anchor - timedelta(days=21)
+        customer, recent = requester["username"], created > self.anchor - timedelta(days=21)
         engineer = self._pick_engineer(site, archetype.category, available_only=recent)
+        eng = engineer["username"]
         slots["eng"] = engineer["first_name"]
-        self._event(ticket, "created", created, requester["username"], data={"source": ticket["source"]})
+        self._open(ticket, requester)
         span = resolved - created
         assigned = created + min(timedelta(minutes=self.rng.randint(2, 40)), span * 0.1)
         self._assign(ticket, engineer, assigned)
         started = assigned + min(timedelta(minutes=self.rng.randint(3, 90)), span * 0.2)
         ticket["first_responded_at"] = started
-        self._event(
-            ticket,
-            "transition",
-            started,
-            engineer["username"],
-            field="state",
-            old="assigned",
-            new="in_progress",
-        )
-        roll = self.rng.random()
-        if roll < 0.28:
+        self._transition(ticket, "start", "in_progress", started, eng)
+        if self.rng.random() < 0.28:
             question, answer = (x.format_map(slots) for x in self._exchange(archetype))
             asked = started + span * 0.05
-            self._comment(ticket, engineer["username"], question, asked)
-            self._event(
-                ticket,
-                "transition",
-                asked,
-                engineer["username"],
-                field="state",
-                old="in_progress",
-                new="waiting_on_customer",
-            )
+            self._comment(ticket, eng, question, asked)
+            self._transition(ticket, "wait", "waiting_on_customer", asked, eng)
             replied = asked + span * self.rng.uniform(0.1, 0.4)
-            self._comment(ticket, requester["username"], answer, replied)
-            self._event(
-                ticket,
-                "transition",
-                replied,
-                None,
-                field="state",
-                old="waiting_on_customer",
-                new="in_progress",
-                message="Customer replied.",
-            )
+            self._comment(ticket, customer, answer, replied)
+            self._transition(ticket, "resume", "in_progress", replied, customer)
         if self.rng.random() < 0.12:
             note = self.rng.choice(INTERNAL_NOTES).format_map(slots)
-            self._comment(ticket, engineer["username"], note, started + span * 0.5, internal=True)
+            self._comment(ticket, eng, note, started + span * 0.5, internal=True)
         ticket["resolution"] = self._resolution(archetype, slots, site)
         if self.rng.random() < 0.3:
             slots["fix"] = archetype.resolution_for(site).format_map(slots)
-            closer = self.rng.choice(ENGINEER_CLOSERS).format_map(slots)
-            self._comment(ticket, engineer["username"], closer, resolved - timedelta(seconds=30))
+            self._comment(
+                ticket, eng, self.rng.choice(ENGINEER_CLOSERS).format_map(slots), resolved - span * 0.01
+            )
         ticket["resolved_at"] = resolved
-        self._event(
-            ticket,
-            "transition",
-            resolved,
-            engineer["username"],
-            field="state",
-            old="in_progress",
-            new="resolved",
-        )
+        self._transition(ticket, "resolve", "resolved", resolved, eng, ticket["resolution"])
         thanked = self.rng.random() < 0.22
         if thanked:
-            self._comment(
-                ticket,
-                requester["username"],
-                self.rng.choice(THANKS).format_map(slots),
-                resolved + timedelta(minutes=self.rng.randint(5, 300)),
-            )
+            thanks = self.rng.choice(THANKS).format_map(slots)
+            self._comment(ticket, customer, thanks, resolved + timedelta(minutes=self.rng.randint(5, 300)))
         if resolved < self.anchor - timedelta(days=7):
             if thanked:
-                closed, closer_actor, message = (
-                    ticket["comments"][-1]["at"] + timedelta(minutes=1),
-                    requester["username"],
-                    "Customer confirmed the fix.",
-                )
+                ticket["closed_at"] = ticket["comments"][-1]["at"] + timedelta(minutes=1)
+                self._transition(ticket, "close", "closed", ticket["closed_at"], customer)
             else:
-                closed, closer_actor, message = (
-                    resolved + timedelta(days=7),
-                    None,
-                    "Closed automatically 7 days after resolution.",
-                )
-            ticket["state"] = "closed"
-            ticket["closed_at"] = closed
-            self._event(
-                ticket,
-                "transition",
-                closed,
-                closer_actor,
-                field="state",
-                old="resolved",
-                new="closed",
-                message=message,
-            )
-        else:
-            ticket["state"] = "resolved"
+                ticket["closed_at"] = resolved + timedelta(days=7)
+                message = "Closed automatically 7 days after resolution."
+                self._transition(ticket, "close", "closed", ticket["closed_at"], None, message)
         self.tickets.append(ticket)
         return ticket
 
@@ -454,40 +427,20 @@ class Generator:
         if drafted is None:
             return None
         ticket, slots, requester = drafted
-        self._event(ticket, "created", created, requester["username"], data={"source": ticket["source"]})
-        ticket["state"] = "new"
+        self._open(ticket, requester)
         if state != "new":
             engineer = self._pick_engineer(site, archetype.category, available_only=True)
             slots["eng"] = engineer["first_name"]
             self._assign(ticket, engineer, created + timedelta(minutes=self.rng.randint(2, 15)))
-            ticket["state"] = "assigned"
         if state in ("in_progress", "waiting_on_customer"):
             started = ticket["assigned_at"] + timedelta(minutes=self.rng.randint(5, 60))
             ticket["first_responded_at"] = started
-            self._event(
-                ticket,
-                "transition",
-                started,
-                ticket["assignee"],
-                field="state",
-                old="assigned",
-                new="in_progress",
-            )
-            ticket["state"] = "in_progress"
+            self._transition(ticket, "start", "in_progress", started, ticket["assignee"])
         if state == "waiting_on_customer":
             question = self._exchange(archetype)[0].format_map(slots)
             asked = ticket["first_responded_at"] + timedelta(minutes=self.rng.randint(2, 30))
             self._comment(ticket, ticket["assignee"], question, asked)
-            self._event(
-                ticket,
-                "transition",
-                asked,
-                ticket["assignee"],
-                field="state",
-                old="in_progress",
-                new="waiting_on_customer",
-            )
-            ticket["state"] = "waiting_on_customer"
+            self._transition(ticket, "wait", "waiting_on_customer", asked, ticket["assignee"])
         self.tickets.append(ticket)
         return ticket
 
@@ -687,7 +640,7 @@ class Generator:
         for _ in range(ESCALATED_CHATS):
             ticket = self.rng.choice([t for t in self.tickets if t["source"] != "chat"])
             ticket["source"] = "chat"
-            ticket["events"][0]["data"]["source"] = "chat"
+            ticket["events"][0]["message"] = "Opened via Chat"
             self.escalated_chat(ticket)
         deflectable = [a for a in ARCHETYPES if a.steps]
         while len(self.conversations) < ESCALATED_CHATS + DEFLECTED_CHATS:
