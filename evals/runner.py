@@ -1,0 +1,429 @@
+"""One eval run: load a dataset into throwaway sites, run the product's real code paths, score, report.
+
+The system side calls exactly what production calls: `retrieval.selectors.similar_cases` for retrieval,
+the provider's `categorize` over the same site's similar cases for triage (as tickets.triage does, without
+creating a ticket per query), and the provider's `draft_reply` over `retrieval.grounding.build_context`
+for replies. Baselines run in the same pass on the same queries.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from tqdm import tqdm
+
+from evals import judges, metrics
+from evals.baselines import BM25, bm25_vote
+from evals.datasets.loader import Dataset, Query, load_dataset
+from evals.report import compare_deltas, write_html, write_json
+from evals.sandbox import Sandbox
+
+SUITES = ("triage", "retrieval", "replies")
+RETRIEVAL_K = 10
+RECALL_KS = (1, 3, 5, 10)
+
+
+@dataclass
+class RunOptions:
+    dataset: Path
+    suites: Sequence[str] = SUITES
+    provider: str | None = None
+    out: Path | None = None
+    compare: Path | None = None
+    limit: int | None = None
+    progress: bool = True
+
+
+@dataclass
+class QueryRecord:
+    query: Query
+    site_id: int
+    violations: int = 0
+    outside: int = 0
+    ranking: list[str] = field(default_factory=list)
+    bm25_ranking: list[str] = field(default_factory=list)
+    retrieval_ms: float | None = None
+    triage_category: str | None = None
+    triage_confidence: float = 0.0
+    triage_accepted: bool = False
+    triage_ms: float | None = None
+    triage_tokens: int | None = None
+    vote_category: str | None = None
+    reply: str = ""
+    reply_refused: bool = True
+    reply_cited: list[str] = field(default_factory=list)
+    reply_sources: list[str] = field(default_factory=list)
+    draft_ms: float | None = None
+    draft_tokens: int | None = None
+    baseline_reply: str = ""
+    baseline_cited: list[str] = field(default_factory=list)
+    baseline_sources: list[str] = field(default_factory=list)
+
+
+class Pipeline:
+    """The production code paths, bound to one sandbox; every result is checked for other sites' rows."""
+
+    def __init__(self, sandbox: Sandbox, provider_name: str | None, categories: list[str]):
+        from helpdesk.ai import get_provider
+        from tickets.models import Priority
+
+        self.sandbox = sandbox
+        self.provider = get_provider(provider_name)
+        self.categories = categories
+        self.priorities = list(Priority.values)
+
+    def _foreign(self, cases, site_id: int) -> int:
+        return sum(1 for case in cases if case.site_id is not None and case.site_id != site_id)
+
+    def _doc_ids(self, cases) -> tuple[list[str], int]:
+        ids, outside = [], 0
+        for case in cases:
+            doc_id = self.sandbox.documents.get((case.source_type, case.source_id))
+            if doc_id is None:
+                outside += 1
+            else:
+                ids.append(doc_id)
+        return ids, outside
+
+    def retrieve(self, record: QueryRecord, site) -> None:
+        from retrieval.selectors import similar_cases
+
+        started = time.perf_counter()
+        cases = similar_cases(site=site, text=record.query.text, k=RETRIEVAL_K)
+        record.retrieval_ms = (time.perf_counter() - started) * 1000
+        record.violations += self._foreign(cases, site.pk)
+        record.ranking, record.outside = self._doc_ids(cases)
+
+    def triage(self, record: QueryRecord, site) -> None:
+        from retrieval.grounding import DEFAULT_K
+        from retrieval.selectors import similar_cases
+
+        started = time.perf_counter()
+        cases = similar_cases(site=site, text=record.query.text, k=DEFAULT_K)
+        result = self.provider.categorize(
+            site=site,
+            text=record.query.text,
+            cases=cases,
+            categories=self.categories,
+            priorities=self.priorities,
+        )
+        record.triage_ms = (time.perf_counter() - started) * 1000
+        record.violations += self._foreign(cases, site.pk)
+        record.triage_category = result.category
+        record.triage_confidence = result.confidence
+        record.triage_accepted = result.category is not None and not result.needs_human
+        record.triage_tokens = result.usage.prompt_tokens + result.usage.completion_tokens
+
+    def draft(self, record: QueryRecord, site) -> None:
+        from retrieval.grounding import build_context
+
+        started = time.perf_counter()
+        context = build_context(site=site, text=record.query.text)
+        result = self.provider.draft_reply(site=site, text=record.query.text, context=context)
+        record.draft_ms = (time.perf_counter() - started) * 1000
+        record.violations += self._foreign(context.cases, site.pk)
+        by_key = {source.key: source for source in context.sources}
+        record.violations += sum(1 for key in result.citations if key not in by_key)
+        record.reply, record.reply_refused = result.body, bool(result.refused or not result.citations)
+        record.reply_cited, _ = self._doc_ids([by_key[key].case for key in result.citations if key in by_key])
+        record.reply_sources = [by_key[key].text for key in result.citations if key in by_key]
+        record.draft_tokens = result.usage.prompt_tokens + result.usage.completion_tokens
+        if context.sources:
+            top = context.sources[0]
+            record.baseline_reply = top.case.resolution or top.text
+            record.baseline_cited, _ = self._doc_ids([top.case])
+            record.baseline_sources = [top.text]
+
+
+def _bm25_indexes(dataset: Dataset) -> dict[str, BM25]:
+    return {
+        site: BM25([d.id for d in docs], [d.text for d in docs])
+        for site in dataset.sites
+        if (docs := dataset.documents_of(site))
+    }
+
+
+def run_queries(dataset: Dataset, sandbox: Sandbox, options: RunOptions) -> list[QueryRecord]:
+    from retrieval.grounding import DEFAULT_K
+
+    pipeline = Pipeline(sandbox, options.provider, dataset.categories)
+    indexes = _bm25_indexes(dataset)
+    labels = {d.id: d.category for d in dataset.documents}
+    records = []
+    for query in tqdm(dataset.queries, desc="queries", unit="q", disable=not options.progress):
+        site = sandbox.site_for(query.site)
+        record = QueryRecord(query=query, site_id=site.pk)
+        index = indexes.get(query.site)
+        if "retrieval" in options.suites:
+            pipeline.retrieve(record, site)
+            record.bm25_ranking = (
+                [doc_id for doc_id, _ in index.search(query.text, RETRIEVAL_K)] if index else []
+            )
+        if "triage" in options.suites:
+            pipeline.triage(record, site)
+            record.vote_category = bm25_vote(index, labels, query.text, k=DEFAULT_K)[0] if index else None
+        if "replies" in options.suites:
+            pipeline.draft(record, site)
+        records.append(record)
+    return records
+
+
+def _score(
+    name: str, system, baselines: dict | None = None, *, higher_is_better: bool = True, n=None
+) -> tuple:
+    return name, {
+        "system": system,
+        "baselines": baselines or {},
+        "higher_is_better": higher_is_better,
+        "n": n,
+    }
+
+
+def score_triage(dataset: Dataset, records: list[QueryRecord]) -> tuple[list[tuple], dict]:
+    rows = [r for r in records if r.query.category]
+    gold = [r.query.category for r in rows]
+    system = metrics.classification_scores(gold, [r.triage_category for r in rows], dataset.categories)
+    majority = metrics.majority_label([d.category for d in dataset.documents if d.category])
+    baselines = {
+        "majority": metrics.classification_scores(gold, [majority] * len(rows), dataset.categories),
+        "bm25-vote": metrics.classification_scores(gold, [r.vote_category for r in rows], dataset.categories),
+    }
+    accepted = [r for r in rows if r.triage_accepted]
+    coverage = len(accepted) / len(rows) if rows else None
+    accuracy_accepted = metrics.mean(
+        [1.0 if r.triage_category == r.query.category else 0.0 for r in accepted]
+    )
+    scores = [
+        _score(
+            "triage.accuracy",
+            system["accuracy"],
+            {k: v["accuracy"] for k, v in baselines.items()},
+            n=len(rows),
+        ),
+        _score(
+            "triage.macro_f1",
+            system["macro_f1"],
+            {k: v["macro_f1"] for k, v in baselines.items()},
+            n=len(rows),
+        ),
+        _score("triage.coverage_above_threshold", coverage, n=len(rows)),
+        _score("triage.accuracy_above_threshold", accuracy_accepted, n=len(accepted)),
+    ]
+    details = {
+        "system": system,
+        "baselines": baselines,
+        "majority_label": majority,
+        "threshold": {"coverage": coverage, "accuracy": accuracy_accepted, "accepted": len(accepted)},
+    }
+    return scores, details
+
+
+def score_retrieval(records: list[QueryRecord]) -> tuple[list[tuple], dict]:
+    rows = [r for r in records if r.query.relevant]
+    relevant = [set(r.query.relevant) for r in rows]
+    system = metrics.retrieval_scores([r.ranking for r in rows], relevant, RECALL_KS)
+    bm25 = metrics.retrieval_scores([r.bm25_ranking for r in rows], relevant, RECALL_KS)
+    names = [f"recall@{k}" for k in (1, 5, 10)] + ["mrr", "ndcg@10", "map"]
+    scores = [_score(f"retrieval.{name}", system[name], {"bm25": bm25[name]}, n=len(rows)) for name in names]
+    details = {
+        "system": system,
+        "bm25": bm25,
+        "recall_curve": {
+            "k": list(RECALL_KS),
+            "system": [system[f"recall@{k}"] for k in RECALL_KS],
+            "bm25": [bm25[f"recall@{k}"] for k in RECALL_KS],
+        },
+        "outside_results": sum(r.outside for r in records),
+    }
+    return scores, details
+
+
+def _reply_scores(
+    records: list[QueryRecord], cache: judges.EmbeddingCache, *, baseline: bool, skip: set[str]
+) -> dict:
+    def reply(r):
+        return r.baseline_reply if baseline else r.reply
+
+    def refused(r):
+        return not r.baseline_cited if baseline else r.reply_refused
+
+    def cited(r):
+        return r.baseline_cited if baseline else r.reply_cited
+
+    def sources(r):
+        return r.baseline_sources if baseline else r.reply_sources
+
+    answerable = [r for r in records if r.query.answerable is not False and r.query.relevant]
+    precision = [
+        sum(1 for d in cited(r) if d in set(r.query.relevant)) / len(cited(r)) for r in answerable if cited(r)
+    ]
+    facts = [
+        judges.fact_recall(r.query.facts, reply(r), cache) if not refused(r) else 0.0
+        for r in records
+        if r.query.facts and r.query.answerable is not False
+    ]
+    grounded = [
+        g
+        for r in records
+        if not refused(r) and (g := judges.groundedness(reply(r), sources(r), cache, skip)) is not None
+    ]
+    unanswerable = [r for r in records if r.query.answerable is False]
+    labelled = [r for r in records if r.query.answerable is True]
+    return {
+        "citation_precision": metrics.mean(precision),
+        "fact_recall": metrics.mean(facts),
+        "groundedness": metrics.mean(grounded),
+        "refusal_accuracy": metrics.mean([1.0 if refused(r) else 0.0 for r in unanswerable]),
+        "answer_rate": metrics.mean([0.0 if refused(r) else 1.0 for r in labelled]),
+        "counts": {
+            "citation_precision": len(precision),
+            "fact_recall": len(facts),
+            "groundedness": len(grounded),
+            "refusal_accuracy": len(unanswerable),
+            "answer_rate": len(labelled),
+        },
+    }
+
+
+def score_replies(records: list[QueryRecord]) -> tuple[list[tuple], dict]:
+    from retrieval.embedders import get_embedder
+
+    cache = judges.EmbeddingCache(get_embedder())
+    skip = judges.template_sentences(r.reply for r in records if not r.reply_refused)
+    system = _reply_scores(records, cache, baseline=False, skip=skip)
+    baseline = _reply_scores(records, cache, baseline=True, skip=set())
+    names = ["citation_precision", "fact_recall", "groundedness", "refusal_accuracy", "answer_rate"]
+    scores = [
+        _score(f"replies.{name}", system[name], {"top-resolution": baseline[name]}, n=system["counts"][name])
+        for name in names
+    ]
+    details = {
+        "system": system,
+        "top-resolution": baseline,
+        "judge": {
+            "kind": "embedding-similarity",
+            "fact_similarity": judges.FACT_SIMILARITY,
+            "support_similarity": judges.SUPPORT_SIMILARITY,
+            "support_containment": judges.SUPPORT_CONTAINMENT,
+            "template_sentences_skipped": sorted(skip),
+        },
+    }
+    return scores, details
+
+
+def score_cost(records: list[QueryRecord]) -> list[tuple]:
+    scores = []
+    for label, attr in (("retrieval", "retrieval_ms"), ("triage", "triage_ms"), ("draft", "draft_ms")):
+        values = [getattr(r, attr) for r in records if getattr(r, attr) is not None]
+        if values:
+            for q in (50, 95):
+                scores.append(
+                    _score(
+                        f"cost.{label}_latency_p{q}_ms", metrics.percentile(values, q), higher_is_better=False
+                    )
+                )
+    for label, attr in (("triage", "triage_tokens"), ("draft", "draft_tokens")):
+        values = [getattr(r, attr) for r in records if getattr(r, attr) is not None]
+        if values:
+            scores.append(_score(f"cost.tokens_per_{label}", metrics.mean(values), higher_is_better=False))
+    return scores
+
+
+def build_report(dataset: Dataset, records: list[QueryRecord], options: RunOptions, run: dict) -> dict:
+    scores: list[tuple] = []
+    details: dict = {}
+    if "triage" in options.suites:
+        part, details["triage"] = score_triage(dataset, records)
+        scores += part
+    if "retrieval" in options.suites:
+        part, details["retrieval"] = score_retrieval(records)
+        scores += part
+    if "replies" in options.suites:
+        part, details["replies"] = score_replies(records)
+        scores += part
+    violations = sum(r.violations for r in records)
+    scores.append(_score("isolation.violations", violations, higher_is_better=False, n=len(records)))
+    details["isolation"] = {
+        "violations": violations,
+        "queries_with_violations": [r.query.id for r in records if r.violations],
+    }
+    scores += score_cost(records)
+    return {"run": run, "scores": dict(scores), "details": details, "notes": []}
+
+
+def new_run_id() -> str:
+    return f"{timezone.now():%Y%m%d%H%M%S}-{secrets.token_hex(2)}"
+
+
+def run_evals(options: RunOptions, *, echo: Callable[[str], None] = lambda _message: None) -> dict:
+    """Run the suites of `options` on a dataset and write report.json and report.html; returns the report.
+
+    The throwaway sites are deleted in a `finally`, so even a failing run leaves no rows behind.
+    """
+    from knowledge.services import index_site
+    from retrieval.embedders import model_name_for
+
+    dataset = load_dataset(options.dataset).limited(options.limit)
+    run_id = new_run_id()
+    started_at, started = timezone.now(), time.monotonic()
+    sandbox = Sandbox(run_id=run_id)
+    try:
+        sandbox.create(dataset)
+        echo(
+            f"Loading {len(dataset.documents)} documents into {len(sandbox.sites)} throwaway sites ({run_id})"
+        )
+        sandbox.load(dataset.documents)
+        index_started = time.monotonic()
+        with tqdm(
+            total=len(dataset.documents), desc="indexing", unit="doc", disable=not options.progress
+        ) as bar:
+            for site in sandbox.sites.values():
+                index_site(site=site, progress=bar)
+        index_seconds = time.monotonic() - index_started
+        records = run_queries(dataset, sandbox, options)
+    finally:
+        sandbox.destroy()
+    provider = options.provider or settings.AI_PROVIDER
+    run = {
+        "id": run_id,
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "dataset": {
+            "name": dataset.name,
+            "path": str(options.dataset),
+            "documents": len(dataset.documents),
+            "queries": len(dataset.queries),
+            "sites": len(dataset.sites),
+        },
+        "suites": list(options.suites),
+        "provider": provider,
+        "embedder": model_name_for(),
+        "limit": options.limit,
+        "index_seconds": round(index_seconds, 2),
+    }
+    report = build_report(dataset, records, options, run)
+    if provider == "offline":
+        report["notes"].append(
+            "Replies judged by embedding similarity with the local embedder (offline judge)."
+        )
+    outside = report["details"].get("retrieval", {}).get("outside_results")
+    if outside:
+        report["notes"].append(
+            f"{outside} retrieved result(s) were global KB rows outside the dataset; they count as not relevant."
+        )
+    if options.compare:
+        previous = json.loads(Path(options.compare).read_text(encoding="utf-8"))
+        report["compare"] = {"path": str(options.compare), "deltas": compare_deltas(report, previous)}
+    report["run"]["duration_s"] = round(time.monotonic() - started, 2)
+    out = Path(options.out) if options.out else Path(settings.VAR_DIR) / "evals" / run_id
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(report, out)
+    write_html(report, out)
+    report["run"]["out"] = str(out)
+    return report
