@@ -105,11 +105,24 @@ IMPERATIVES = {
     "upgraded": "upgrade",
     "verified": "verify",
 }
-_NOT_ACTIONABLE = re.compile(
-    r"^(thanks|thank you|closing|closed|ticket|customer|user|caller|confirmed|resolved|fixed|works|working|"
-    r"all good|no further|issue resolved)\b",
+# Imperative verbs of KB instructions that have no past-tense entry above.
+INSTRUCTION_VERBS = frozenset(
+    {"open", "click", "go", "select", "choose", "press", "hold", "type", "enter", "sign", "log", "try",
+     "make", "wait", "use", "ask", "contact", "share", "save", "close", "reboot", "restart", "reset", "set"}
+)  # fmt: skip
+# Past-tense verbs that narrate the engineer's visit rather than a fix ("Remoted in to PC-07.").
+NARRATIVE_VERBS = frozenset(
+    {"remoted", "called", "phoned", "rang", "emailed", "messaged", "texted", "chased", "escalated", "spoke",
+     "confirmed", "closed", "resolved", "tested", "noticed", "asked", "agreed", "arranged", "apologised",
+     "apologized", "explained", "discussed", "reported", "logged", "booked", "thanked", "found", "saw"}
+)  # fmt: skip
+_NOT_A_STEP = re.compile(
+    r"happy for (this|it) to be closed|keep an eye|confirmed (it )?(working|fixed)|closing (the|this) ticket|"
+    r"^(thanks|thank you|all good|no further)\b",
     re.IGNORECASE,
 )
+_CAUSE = re.compile(r"\b(was|were|had|is|are|because|due to|caused|expired|full)\b", re.IGNORECASE)
+_LEADING_FILLER = re.compile(r"^(then|also|finally|first|next)[, ]+", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*\S)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#.-]*[a-z0-9+#]|[a-z0-9]")
@@ -201,6 +214,11 @@ class OfflineProvider:
         self, *, site, text: str, context: GroundingContext, offer_ticket: bool = False
     ) -> DraftResult:
         usable = [source for source in context.sources if source.case.similarity >= self.min_similarity]
+        if usable:
+            # Steps come from the close matches only: halfway from the cut-off to the best match, so a
+            # barely related case cannot add a step, whatever the embedder's similarity scale.
+            floor = (self.min_similarity + max(source.case.similarity for source in usable)) / 2
+            usable = [source for source in usable if source.case.similarity >= floor]
         prompt_tokens = count_tokens(text) + count_tokens(render_sources(context))
         steps = self.steps(usable)
         if not steps:
@@ -213,17 +231,28 @@ class OfflineProvider:
             for number, (step, cids) in enumerate(steps, 1)
         ]
         cited = {cid for _step, cids in steps for cid in cids}
+        top = usable[0]
+        cause = extract_cause(top.case)
+        if cause:
+            cited.add(top.cid)
         closing = (
             "If this does not solve it, tell me and I can open a ticket for an engineer."
             if offer_ticket
             else "If this does not solve it, reply here and we will take it from there."
         )
-        intro = (
-            "Thanks for reaching out. This looks like "
-            + ("an issue we have solved before" if len(cited) == 1 else "issues we have solved before")
-            + ". Here is what fixed it:"
+        body = "\n".join(
+            [
+                "Hello,",
+                "",
+                "Thanks for reaching out. We have solved similar issues before."
+                + (f" In a similar case the cause was: {cause} [{top.cid}]" if cause else ""),
+                "",
+                "What fixed it:",
+                *lines,
+                "",
+                closing,
+            ]
         )
-        body = "\n".join(["Hello,", "", intro, "", *lines, "", closing])
         citations = [source.key for source in usable if source.cid in cited]
         return DraftResult(body=body, citations=citations, usage=Usage(prompt_tokens, count_tokens(body)))
 
@@ -263,23 +292,59 @@ def overlap(first: set[str], second: set[str]) -> float:
     return len(first & second) / len(first | second)
 
 
+def _first_word(sentence: str) -> str:
+    return _LEADING_FILLER.sub("", sentence).split(" ", 1)[0].lower().strip(",.:;")
+
+
+def is_action(sentence: str) -> bool:
+    """A sentence that does something: it starts with a known fix verb, or any past-tense verb that does
+    not merely narrate the visit."""
+    word = _first_word(sentence)
+    if word in NARRATIVE_VERBS:
+        return False
+    return (
+        word in IMPERATIVES
+        or word in INSTRUCTION_VERBS
+        or word in IMPERATIVES.values()
+        or (len(word) > 4 and word.endswith("ed"))
+    )
+
+
+def _sentences(raw: str) -> list[str]:
+    candidates = [part for line in raw.splitlines() for part in _SENTENCE_END.split(line.strip())]
+    return [
+        sentence
+        for candidate in candidates
+        if len((sentence := _clean_markdown(candidate)).split()) >= 3
+        and not sentence.endswith("?")
+        and not sentence.startswith("#")
+        and not _NOT_A_STEP.search(sentence)
+    ]
+
+
+def _source_body(case: Case) -> str:
+    if case.source_type == SourceType.ARTICLE:
+        return case.text or case.snippet
+    return case.resolution or ("" if case.source_type == SourceType.TICKET else case.text or case.snippet)
+
+
 def extract_steps(case: Case) -> list[str]:
-    """What someone could do: a ticket's resolution sentences, or a KB article's list items (or sentences)."""
-    if case.source_type == SourceType.TICKET:
-        raw = case.resolution
-    elif case.source_type == SourceType.ARTICLE:
-        raw = case.text or case.snippet
-    else:
-        raw = case.resolution or case.text or case.snippet
+    """What someone could do: a KB article's list items, or the action sentences of a resolution."""
+    raw = _source_body(case)
     items = [match.group(1) for line in raw.splitlines() if (match := _LIST_ITEM.match(line))]
-    candidates = items or [part for line in raw.splitlines() for part in _SENTENCE_END.split(line.strip())]
-    steps = []
-    for candidate in candidates:
-        step = _clean_markdown(candidate)
-        if len(step.split()) < 3 or step.endswith("?") or _NOT_ACTIONABLE.match(step) or step.startswith("#"):
-            continue
-        steps.append(imperative(step))
-    return steps
+    if case.source_type == SourceType.ARTICLE and items:
+        return [imperative(_clean_markdown(item)) for item in items if len(item.split()) >= 2]
+    return [
+        imperative(_LEADING_FILLER.sub("", sentence)) for sentence in _sentences(raw) if is_action(sentence)
+    ]
+
+
+def extract_cause(case: Case) -> str | None:
+    """The sentence of a resolution that says what was wrong, if one does ("The toner was empty.")."""
+    for sentence in _sentences(_source_body(case)):
+        if not is_action(sentence) and len(sentence.split()) >= 5 and _CAUSE.search(sentence):
+            return sentence
+    return None
 
 
 def _clean_markdown(text: str) -> str:
