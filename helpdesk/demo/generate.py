@@ -503,7 +503,7 @@ class Generator:
             at,
             messages,
             archetype.key,
-            ticket=ticket["key"],
+            ticket=ticket,
         )
 
     def deflected_chat(self, site: str, archetype: Archetype) -> dict | None:
@@ -566,7 +566,8 @@ class Generator:
             "customer": requester["username"],
             "subject": subject,
             "outcome": outcome,
-            "ticket": ticket,
+            "ticket": None,
+            "_ticket": ticket,
             "created_at": rows[0]["at"] - timedelta(seconds=5),
             "closed_at": at + timedelta(seconds=30),
             "messages": rows,
@@ -658,6 +659,8 @@ class Generator:
         self.tickets.sort(key=lambda t: t["created_at"])
         for n, ticket in enumerate(self.tickets, 1):
             ticket["key"] = f"T{n:04d}"
+        for conversation in self.conversations:
+            conversation["ticket"] = conversation["_ticket"] and conversation["_ticket"]["key"]
         return {
             "manifest": {"seed": SEED, "anchor": self.anchor, "version": 1},
             "categories": [{"slug": s, "name": n, "description": d} for s, n, d in CATEGORIES],
