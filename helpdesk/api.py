@@ -23,7 +23,13 @@ from helpdesk.ratelimit import RateLimited
 from knowledge.api import router as knowledge_router
 from retrieval.api import router as retrieval_router
 from tickets.api import router as tickets_router
-from tickets.errors import ActionNotAllowed, AttachmentRejected, TicketError
+from tickets.errors import (
+    ActionNotAllowed,
+    AttachmentRejected,
+    InvalidTransition,
+    ReviewNotAllowed,
+    TicketError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -166,15 +172,11 @@ def on_ticket_error(request: HttpRequest, exc: TicketError) -> HttpResponse:
     # ticket the caller can already see: naming them does not leak another site's existence.
     if isinstance(exc, ActionNotAllowed):
         return error_response(request, 403, str(exc))
-    if isinstance(exc, AttachmentRejected):
-        return error_response(
-            request,
-            422,
-            str(exc),
-            [{"loc": ["body", "file"], "msg": str(exc), "type": "attachment_rejected"}],
-        )
-    # InvalidTransition, ReviewNotAllowed and any other refusal: the ticket's state forbids it.
-    return error_response(request, 409, str(exc))
+    if isinstance(exc, InvalidTransition | ReviewNotAllowed):
+        return error_response(request, 409, str(exc))
+    kind = "attachment_rejected" if isinstance(exc, AttachmentRejected) else "value_error"
+    field = "file" if isinstance(exc, AttachmentRejected) else "__all__"
+    return error_response(request, 422, str(exc), [{"loc": ["body", field], "msg": str(exc), "type": kind}])
 
 
 @api.exception_handler(AIUnavailable)
