@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import (
     Avg,
+    BigIntegerField,
     BooleanField,
     Case,
     Count,
@@ -24,7 +25,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from helpdesk.models import Site, User
@@ -200,9 +202,11 @@ def assignment_candidates(*, site: Site, category_slug: str | None) -> list[Cand
         .values("n")
     )
     last_assigned = (
-        TicketEvent.objects.filter(kind=TicketEvent.Kind.ASSIGNED, data__assignee_id=OuterRef("pk"))
+        TicketEvent.objects.filter(kind=TicketEvent.Kind.ASSIGNED)
+        .annotate(assignee_ref=Cast(KT("data__assignee_id"), BigIntegerField()))
+        .filter(assignee_ref=OuterRef("pk"))
         .order_by()
-        .values("data__assignee_id")
+        .values("assignee_ref")
         .annotate(last=Max("created_at"))
         .values("last")
     )

@@ -1,0 +1,131 @@
+"""Every move of the state machine: the legal ones with their audit event, the illegal ones refused,
+and for each transition exactly the roles the table names."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tickets.errors import ActionNotAllowed, InvalidTransition
+from tickets.lifecycle import TRANSITIONS, Role, transitions_allowed
+from tickets.models import TicketEvent, TicketState
+from tickets.services import ticket_transition
+
+ALL_STATES = [state.value for state in TicketState]
+LEGAL = {(source, t.target): t for t in TRANSITIONS for source in t.sources}
+ILLEGAL = [(a, b) for a in ALL_STATES for b in ALL_STATES if (a, b) not in LEGAL]
+
+
+def _transition_events(ticket):
+    return ticket.events.filter(kind=TicketEvent.Kind.TRANSITION)
+
+
+@pytest.mark.parametrize(("source", "target"), sorted(LEGAL))
+def test_it_makes_every_legal_move_and_records_it(make_ticket, engineer_a, admin_user, source, target):
+    ticket = make_ticket(source, assignee=engineer_a)
+    moved = ticket_transition(ticket=ticket, to_state=target, actor=admin_user, note="Replaced the roller")
+    moved.refresh_from_db()
+    assert moved.state == target
+    event = _transition_events(moved).get()
+    assert (event.old_value, event.new_value, event.actor) == (source, target, admin_user)
+    assert event.data["transition"] == LEGAL[(source, target)].name
+    assert event.site_id == ticket.site_id
+
+
+@pytest.mark.parametrize(("source", "target"), ILLEGAL)
+def test_it_refuses_every_illegal_move_without_a_trace(make_ticket, engineer_a, admin_user, source, target):
+    ticket = make_ticket(source, assignee=engineer_a)
+    with pytest.raises(InvalidTransition):
+        ticket_transition(ticket=ticket, to_state=target, actor=admin_user, note="note")
+    ticket.refresh_from_db()
+    assert ticket.state == source
+    assert not _transition_events(ticket).exists()
+
+
+ACTORS = ["requester", "colleague", "engineer", "outside_engineer", "admin", "assistant"]
+ACTOR_ROLE = {
+    "requester": Role.REQUESTER,
+    "engineer": Role.ENGINEER,
+    "admin": Role.ADMIN,
+    "assistant": Role.ASSISTANT,
+}
+
+
+@pytest.mark.parametrize("transition", TRANSITIONS, ids=lambda t: t.name)
+@pytest.mark.parametrize("who", ACTORS)
+def test_it_lets_only_the_roles_the_table_names(
+    make_ticket, customer_a, colleague_a, engineer_a, engineer_b, admin_user, transition, who
+):
+    source = sorted(transition.sources)[0]
+    ticket = make_ticket(source, assignee=engineer_a)
+    actor = {
+        "requester": customer_a,
+        "colleague": colleague_a,
+        "engineer": engineer_a,
+        "outside_engineer": engineer_b,
+        "admin": admin_user,
+        "assistant": None,
+    }[who]
+    call = {"ticket": ticket, "to_state": transition.target, "actor": actor, "note": "Fixed"}
+    if who == "assistant":
+        call["by_assistant"] = True
+    if ACTOR_ROLE.get(who) in transition.roles:
+        ticket_transition(**call)
+        ticket.refresh_from_db()
+        assert ticket.state == transition.target
+        assert _transition_events(ticket).get().by_assistant == (who == "assistant")
+    else:
+        with pytest.raises(ActionNotAllowed):
+            ticket_transition(**call)
+        ticket.refresh_from_db()
+        assert ticket.state == source
+        assert not _transition_events(ticket).exists()
+
+
+def test_it_requires_a_resolution_note_to_resolve(make_ticket, engineer_a):
+    ticket = make_ticket("in_progress", assignee=engineer_a)
+    with pytest.raises(InvalidTransition, match="resolution note"):
+        ticket_transition(ticket=ticket, to_state="resolved", actor=engineer_a, note="   ")
+    resolved = ticket_transition(
+        ticket=ticket, to_state="resolved", actor=engineer_a, note="Reseated the cable"
+    )
+    assert (resolved.resolution, resolved.resolved_at is not None) == ("Reseated the cable", True)
+
+
+def test_it_refuses_marking_assigned_without_an_assignee(make_ticket, admin_user):
+    ticket = make_ticket("triaged")
+    with pytest.raises(InvalidTransition, match="Assign an engineer"):
+        ticket_transition(ticket=ticket, to_state="assigned", actor=admin_user)
+
+
+def test_it_reopens_a_closed_ticket_only_within_the_window(make_ticket, customer_a, engineer_a, settings):
+    settings.TICKET_REOPEN_WINDOW_DAYS = 7
+    recent = make_ticket("closed", assignee=engineer_a, closed_at=timezone.now() - timedelta(days=6))
+    old = make_ticket("closed", assignee=engineer_a, closed_at=timezone.now() - timedelta(days=8))
+    reopened = ticket_transition(ticket=recent, to_state="in_progress", actor=customer_a)
+    assert (reopened.state, reopened.closed_at, reopened.resolved_at) == ("in_progress", None, None)
+    with pytest.raises(InvalidTransition, match="more than 7 days"):
+        ticket_transition(ticket=old, to_state="in_progress", actor=customer_a)
+    assert "reopen" not in [t.name for t in transitions_allowed(old, customer_a)]
+
+
+def test_it_flags_a_reopened_ticket_without_engineer_for_assignment(make_ticket, customer_a):
+    ticket = make_ticket("resolved")
+    reopened = ticket_transition(ticket=ticket, to_state="in_progress", actor=customer_a)
+    assert reopened.needs_assignment is True
+
+
+def test_it_offers_each_user_only_the_buttons_they_may_press(make_ticket, customer_a, engineer_a, engineer_b):
+    ticket = make_ticket("in_progress", assignee=engineer_a)
+    assert [t.name for t in transitions_allowed(ticket, customer_a)] == ["cancel"]
+    assert [t.name for t in transitions_allowed(ticket, engineer_a)] == ["wait", "resolve", "cancel"]
+    assert transitions_allowed(ticket, engineer_b) == []
+
+
+def test_it_keeps_events_append_only(make_ticket):
+    event = make_ticket().events.get()
+    event.message = "rewritten"
+    with pytest.raises(ValueError, match="append-only"):
+        event.save()
+    with pytest.raises(ValueError, match="append-only"):
+        event.delete()
