@@ -3,11 +3,9 @@
 (Streaming is for browsers: GET /chat/<id>/messages/<message_id>/answer/ serves server-sent events.)
 """
 
-from __future__ import annotations
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from chat.schemas import (
     ConversationOut,
@@ -65,14 +63,14 @@ def conversation_create(request: HttpRequest, payload: MessageIn):
     """Ask the assistant a first question: the conversation, the question and the grounded answer."""
     user = request.auth
     if not user.is_customer:
-        return 403, {"detail": "Only customers start a conversation with the assistant."}
+        return Status(403, {"detail": "Only customers start a conversation with the assistant."})
     try:
         conversation, message = conversation_start(
             site=user.site, customer=user, body=payload.body, client_key=payload.client_key
         )
     except ValidationError as error:
-        return 422, _invalid(error)
-    return 201, _exchange(conversation, message)
+        return Status(422, _invalid(error))
+    return Status(201, _exchange(conversation, message))
 
 
 @router.get("/conversations/{conversation_id}", response=ConversationOut)
@@ -110,12 +108,12 @@ def message_create(request: HttpRequest, conversation_id: int, payload: MessageI
     except RateLimited as error:
         return too_many_requests(request, error)
     except PermissionDenied as error:
-        return 403, {"detail": str(error)}
+        return Status(403, {"detail": str(error)})
     except ValidationError as error:
-        return 422, _invalid(error)
+        return Status(422, _invalid(error))
     except ConversationClosed as error:
-        return 409, {"detail": str(error)}
-    return 201, _exchange(conversation, message)
+        return Status(409, {"detail": str(error)})
+    return Status(201, _exchange(conversation, message))
 
 
 @router.post(
@@ -125,11 +123,13 @@ def message_create(request: HttpRequest, conversation_id: int, payload: MessageI
 def conversation_resolve_endpoint(request: HttpRequest, conversation_id: int):
     conversation = conversation_get_for_user(user=request.auth, pk=conversation_id)
     try:
-        return 200, conversation_resolve(site=conversation.site, conversation=conversation, user=request.auth)
+        return Status(
+            200, conversation_resolve(site=conversation.site, conversation=conversation, user=request.auth)
+        )
     except ConversationClosed as error:
-        return 409, {"detail": str(error)}
+        return Status(409, {"detail": str(error)})
     except PermissionDenied as error:
-        return 403, {"detail": str(error)}
+        return Status(403, {"detail": str(error)})
 
 
 @router.post(
@@ -142,11 +142,11 @@ def conversation_escalate_endpoint(request: HttpRequest, conversation_id: int):
     try:
         conversation_escalate(site=conversation.site, conversation=conversation, user=request.auth)
     except ConversationClosed as error:
-        return 409, {"detail": str(error)}
+        return Status(409, {"detail": str(error)})
     except PermissionDenied as error:
-        return 403, {"detail": str(error)}
+        return Status(403, {"detail": str(error)})
     conversation.refresh_from_db()
-    return 200, conversation
+    return Status(200, conversation)
 
 
 @router.post("/messages/{message_id}/feedback", response={200: FeedbackOut, 403: ErrorOut, 422: ErrorOut})
@@ -154,14 +154,17 @@ def conversation_escalate_endpoint(request: HttpRequest, conversation_id: int):
 def feedback_create(request: HttpRequest, message_id: int, payload: FeedbackIn):
     message = message_get_for_user(user=request.auth, pk=message_id)
     try:
-        return 200, feedback_set(
-            site=message.site,
-            message=message,
-            user=request.auth,
-            helpful=payload.helpful,
-            comment=payload.comment,
+        return Status(
+            200,
+            feedback_set(
+                site=message.site,
+                message=message,
+                user=request.auth,
+                helpful=payload.helpful,
+                comment=payload.comment,
+            ),
         )
     except PermissionDenied as error:
-        return 403, {"detail": str(error)}
+        return Status(403, {"detail": str(error)})
     except ValidationError as error:
-        return 422, _invalid(error)
+        return Status(422, _invalid(error))

@@ -22,11 +22,17 @@ from chat.models import Conversation, Message
 from chat.selectors import conversation_state_as_dict, message_as_dict, messages_after
 from chat.services import ReplyDone, assistant_reply_claim, assistant_reply_stream
 
-POLL_SECONDS = getattr(settings, "CHAT_FEED_POLL_SECONDS", 0.5)
 KEEPALIVE_SECONDS = 15
-# A feed ends after this long; EventSource reconnects with Last-Event-ID and resumes from its cursor.
-FEED_MAX_SECONDS = getattr(settings, "CHAT_FEED_MAX_SECONDS", 300)
 RETRY_MS = 1000
+
+
+def poll_seconds() -> float:
+    return getattr(settings, "CHAT_FEED_POLL_SECONDS", 0.5)
+
+
+def feed_max_seconds() -> float:
+    """A feed ends after this long; EventSource reconnects with Last-Event-ID and resumes from its cursor."""
+    return getattr(settings, "CHAT_FEED_MAX_SECONDS", 300)
 
 
 def sse(event: str, data: dict, *, event_id: int | None = None) -> str:
@@ -53,7 +59,7 @@ async def conversation_feed(conversation_id: int, cursor: int) -> AsyncIterator[
     yield f"retry: {RETRY_MS}\n\n"
     started = last_sent = time.monotonic()
     last_state = None
-    while time.monotonic() - started < FEED_MAX_SECONDS:
+    while time.monotonic() - started < feed_max_seconds():
         messages, state = await _in_pool(_feed_poll)(conversation_id, cursor)
         if state is None:
             yield sse("gone", {})
@@ -70,7 +76,7 @@ async def conversation_feed(conversation_id: int, cursor: int) -> AsyncIterator[
         if time.monotonic() - last_sent > KEEPALIVE_SECONDS:
             yield ": keepalive\n\n"
             last_sent = time.monotonic()
-        await asyncio.sleep(POLL_SECONDS)
+        await asyncio.sleep(poll_seconds())
 
 
 _END = object()
@@ -120,7 +126,7 @@ async def answer_stream(question_id: int) -> AsyncIterator[str]:
         if time.monotonic() - waited_since > KEEPALIVE_SECONDS:
             yield ": waiting for the answer being written\n\n"
             waited_since = time.monotonic()
-        await asyncio.sleep(POLL_SECONDS)
+        await asyncio.sleep(poll_seconds())
 
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue = asyncio.Queue()

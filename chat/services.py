@@ -322,8 +322,16 @@ def _close(conversation: Conversation, *, outcome: str) -> Conversation:
     conversation.closed_at = timezone.now()
     conversation.save(update_fields=["state", "outcome", "closed_at"])
     conversation_id = conversation.pk
-    transaction.on_commit(lambda: async_task("knowledge.tasks.index_conversation", conversation_id))
+    transaction.on_commit(lambda: _enqueue("knowledge.tasks.index_conversation", conversation_id))
     return conversation
+
+
+def _enqueue(task: str, *args) -> None:
+    """Queue a background job; a broker failure is logged, never raised into the customer's request."""
+    try:
+        async_task(task, *args)
+    except Exception:
+        logger.exception("Could not queue %s%r", task, args)
 
 
 @transaction.atomic

@@ -1,0 +1,183 @@
+"""Fixtures for the chat: indexed resolved tickets, and real uvicorn servers on the test database.
+
+Django's live_server is WSGI and cannot stream; `asgi_server` starts `uvicorn helpdesk.asgi:application`
+in a subprocess pointed at the test database, so it needs `transactional_db` (rows the test writes are
+committed and visible to the server processes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.db import connection
+from django.utils import timezone
+
+from knowledge.services import document_index_ticket
+from tickets.models import Category, Ticket, TicketState
+
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+
+
+def resolved_printer_ticket(*, site, requester) -> Ticket:
+    category, _ = Category.objects.get_or_create(slug="printers", defaults={"name": "Printers"})
+    return Ticket.objects.create(
+        site=site,
+        requester=requester,
+        title="Reception printer shows offline",
+        description="The HP printer at reception shows offline and print jobs stay in the queue.",
+        resolution=(
+            "Restart the print spooler service on the print server. "
+            "Then remove and re-add the reception printer using its IP address 10.0.0.42."
+        ),
+        category=category,
+        state=TicketState.RESOLVED,
+        resolved_at=timezone.now(),
+    )
+
+
+@pytest.fixture
+def indexed_ticket(site_a, customer_a):
+    """A resolved printer ticket of site A, indexed with the real local embedder."""
+    ticket = resolved_printer_ticket(site=site_a, requester=customer_a)
+    document_index_ticket(ticket=ticket)
+    return ticket
+
+
+def session_cookie_for(user) -> str:
+    """A committed database session logged in as `user`: the cookie value for an outside client."""
+    from importlib import import_module
+
+    engine = import_module(settings.SESSION_ENGINE)
+    session = engine.SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    return session.session_key
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    host = urllib.parse.quote(db["HOST"] or "", safe="")
+    password = f":{urllib.parse.quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    return f"postgresql://{db['USER']}{password}@{host}:{db['PORT']}/{db['NAME']}"
+
+
+@dataclass
+class AsgiServer:
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    def login(self, user) -> str:
+        return session_cookie_for(user)
+
+    def request(self, path: str, *, session: str, data: dict | None = None, accept: str = "application/json"):
+        """A plain HTTP request as a browser would send it (session cookie, CSRF for POSTs)."""
+        headers = {
+            "Accept": accept,
+            "Cookie": f"sessionid={session}; csrftoken=testcsrftoken0000000000000000000",
+        }
+        body = None
+        if data is not None:
+            headers["X-CSRFToken"] = "testcsrftoken0000000000000000000"
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Origin"] = self.url
+            body = urllib.parse.urlencode(data).encode()
+        request = urllib.request.Request(self.url + path, data=body, headers=headers)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own test server
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def events(self, path: str, *, session: str, last_event_id: int | None = None, stop_after: int = 1):
+        """Read server-sent events until `stop_after` events of kind message/done arrived."""
+        headers = {"Accept": "text/event-stream", "Cookie": f"sessionid={session}"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = str(last_event_id)
+        request = urllib.request.Request(self.url + path, headers=headers)  # noqa: S310
+        events, current = [], {}
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own test server
+            for raw in response:
+                line = raw.decode().rstrip("\n")
+                if not line:
+                    if "event" in current:
+                        events.append(current)
+                        if sum(e["event"] in ("message", "done") for e in events) >= stop_after:
+                            return events
+                    current = {}
+                elif line.startswith("event: "):
+                    current["event"] = line[7:]
+                elif line.startswith("data: "):
+                    current["data"] = json.loads(line[6:])
+                elif line.startswith("id: "):
+                    current["id"] = int(line[4:])
+        return events
+
+
+@pytest.fixture
+def asgi_server(transactional_db, tmp_path):
+    """Start uvicorn servers (call it once per server) on the test database; all stop after the test."""
+    servers: list[AsgiServer] = []
+
+    def start() -> AsgiServer:
+        port = _free_port()
+        log = tmp_path / f"uvicorn-{port}.log"
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
+            "DATABASE_URL": _database_url(),
+            # Under ASGI every request runs in its own thread: persistent connections would leak.
+            "DATABASE_CONN_MAX_AGE": "0",
+            "CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{port}",
+        }
+        with log.open("w") as handle:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--port", str(port)],
+                cwd=settings.BASE_DIR,
+                env=env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+            )
+        server = AsgiServer(url=f"http://127.0.0.1:{port}", process=process, log=log)
+        servers.append(server)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"uvicorn exited: {log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(server.url + "/healthz", timeout=1):  # noqa: S310
+                    return server
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"uvicorn did not start: {log.read_text()[-2000:]}")
+
+    yield start
+    for server in servers:
+        server.process.terminate()
+    for server in servers:
+        try:
+            server.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
