@@ -477,23 +477,32 @@ class Generator:
                     ),
                 ),
             ]
+            handover = "I couldn't find a fix you can do yourself, so I've turned this into a ticket"
         else:
-            messages.append(("customer", ticket["requester"], "Is there anything I can try myself?"))
+            handover = "That one needs someone from the helpdesk, so I've turned it into a ticket"
         messages += [
             (
                 "assistant",
                 None,
-                "I couldn't find a fix you can do yourself, so I've turned this into a ticket for "
-                "the helpdesk team. An engineer who looks after your site will pick it up.",
+                f"{handover} for the team. An engineer who looks after your site will pick it up.",
             ),
             ("system", None, f"Ticket created: {ticket['title']}"),
             (
                 "engineer",
                 engineer["username"],
-                f"Hi {requester['first_name']}, {engineer['first_name']} here. I've "
-                "picked this up and I'll be in touch shortly.",
+                self.rng.choice(
+                    [
+                        "Hi {me}, {eng} here. I've picked this up and I'll be in touch shortly.",
+                        "Hi {me}, it's {eng} from the helpdesk. Looking at this now.",
+                        "{eng} here - I've got your ticket, give me 10 minutes and I'll call you.",
+                    ]
+                ).format(me=requester["first_name"], eng=engineer["first_name"]),
             ),
-            ("customer", ticket["requester"], "Great, thank you."),
+            (
+                "customer",
+                ticket["requester"],
+                self.rng.choice(["Great, thank you.", "thanks!", "Ok, thanks"]),
+            ),
         ]
         return self._conversation(
             ticket["site"],
@@ -597,19 +606,21 @@ class Generator:
         for slug, key, state in SITE_ARCHETYPE_ARTICLES:
             archetype = ARCHETYPES_BY_KEY[key]
             site = self.sites[slug]
-            slots = Slots(site["it"])
+            # An article names one room or device: the first of each list.
+            slots = Slots({k: v[0] if isinstance(v, list) else v for k, v in site["it"].items()})
             slots.update({k: v[0] for k, v in archetype.slots.items()})
             slots.update(colleague="a colleague", me="the user", eng="the engineer")
             symptoms = "\n".join(f'- *"{d.format_map(slots)}"*' for d in archetype.descriptions)
             fix = archetype.resolution_for(slug).format_map(slots)
+            title = next((t for t in archetype.titles if "{" not in t), archetype.titles[0]).format_map(slots)
             body = f"## Symptoms\n{symptoms}\n\n## Cause and fix\n{fix}\n"
             if archetype.steps:
                 body += "\n## What you can try first\n" + self._steps_text(archetype, slots) + "\n"
             body += "\nStill stuck? Raise a ticket and mention this article.\n"
             out.append(
                 {
-                    "slug": re.sub(r"[^a-z0-9]+", "-", archetype.titles[0].lower()).strip("-"),
-                    "title": archetype.titles[0].format_map(slots),
+                    "slug": re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-"),
+                    "title": title,
                     "category": archetype.category,
                     "state": state,
                     "site": slug,

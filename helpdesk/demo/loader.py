@@ -3,8 +3,8 @@
 Every row is matched on a natural key before it is created, so a second run creates nothing:
 categories by slug, sites by slug, people by username, tickets by (site, requester, title),
 conversations by (site, customer, subject), articles by (site, slug). The generator guarantees those
-keys are unique within the data set. Rows are written with bulk_create (a full load is a few seconds);
-auto_now_add timestamps are then set to the generated times with bulk_update, which bypasses pre_save.
+keys are unique within the data set. Rows are written with bulk_create (a full load takes seconds);
+auto_now(_add) timestamps are then overwritten with the generated times by one UPDATE per table.
 
 Times in the JSON end at the generator's anchor; the loader moves them forward by whole days so the
 newest ticket is from "today" whenever the demo is loaded. Nothing here indexes for retrieval.
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from chat.models import Conversation, Message
@@ -84,8 +84,22 @@ class _Clock:
 
 
 def _set_times(model, objects: list, fields: list[str]) -> None:
-    if objects:
-        model.objects.bulk_update(objects, fields, batch_size=BATCH)
+    """Write the generated timestamps over the auto_now(_add) ones in one UPDATE ... FROM unnest() per table.
+
+    bulk_update would do the same with a CASE per row and took most of the load time.
+    """
+    if not objects:
+        return
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(f)} = v.{quote(f)}" for f in fields)
+    arrays = ", ".join(["%s::bigint[]"] + ["%s::timestamptz[]"] * len(fields))
+    names = ", ".join(quote(f) for f in ["id", *fields])
+    # Only quoted identifiers from the model's meta are interpolated; every value is a parameter.
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    sql = f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) AS v({names}) WHERE t.{pk} = v.id"  # noqa: S608
+    params = [[o.pk for o in objects]] + [[getattr(o, f) for o in objects] for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 @transaction.atomic
