@@ -56,6 +56,14 @@ def admin_required(view):
     return wrapper
 
 
+def _ticket_for_staff(request: HttpRequest, pk: int):
+    """The ticket (404 if the user may not see it), then 403 unless the user works tickets."""
+    ticket = selectors.ticket_get_for_user(user=request.user, pk=pk)
+    if not request.user.is_staff_member:
+        raise PermissionDenied
+    return ticket
+
+
 def _page(request: HttpRequest, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -191,9 +199,9 @@ def ticket_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@login_required
 def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = selectors.ticket_get_for_user(user=request.user, pk=pk)
+    ticket = _ticket_for_staff(request, pk)
     form = AssignForm(request.POST, engineers=selectors.engineers_covering(site=ticket.site_id))
     if not form.is_valid():
         messages.error(request, "Choose an engineer who covers this site.")
@@ -216,9 +224,9 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@login_required
 def ticket_assign_me(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = selectors.ticket_get_for_user(user=request.user, pk=pk)
+    ticket = _ticket_for_staff(request, pk)
     if _domain_errors_to_messages(
         request, lambda: services.ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)
     ):
@@ -227,9 +235,9 @@ def ticket_assign_me(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required
+@login_required
 def ticket_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = selectors.ticket_get_for_user(user=request.user, pk=pk)
+    ticket = _ticket_for_staff(request, pk)
     form = TicketEditForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))

@@ -1,4 +1,5 @@
-"""Auto-assignment: covering, available, below capacity; expertise, then load, then least recently assigned."""
+"""Auto-assignment: covering, available, below capacity; expertise, then load, then least recently
+assigned."""
 
 import pytest
 
