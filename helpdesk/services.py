@@ -10,7 +10,9 @@ from helpdesk.models import Profile, Site, User
 
 
 @transaction.atomic
-def site_create(*, name: str, slug: str, kind: str = "", contact_name: str = "", contact_email: str = "") -> Site:
+def site_create(
+    *, name: str, slug: str, kind: str = "", contact_name: str = "", contact_email: str = ""
+) -> Site:
     return Site.objects.create(
         name=name, slug=slug, kind=kind, contact_name=contact_name, contact_email=contact_email
     )
