@@ -31,6 +31,15 @@ RESOLVED_PER_SITE = {
     "bramble-stores": 100,
     "lindqvist-accounting": 90,
 }
+# Each site's own chronic problems among the shared archetypes (four times as likely there).
+SITE_FAVOURITES = {
+    "hartwell-quinn": ("vpn-cant-connect", "outlook-password-prompt"),
+    "riverside-clinic": ("printer-offline", "password-reset-locked"),
+    "oakfield-primary": ("wifi-drops", "password-reset-locked", "monitor-dock"),
+    "bramble-stores": ("internet-down-office", "password-reset-locked"),
+    "lindqvist-accounting": ("vpn-cant-connect", "mfa-new-phone", "scan-to-email-fails"),
+}
+SHARED_PER_SITE = 24
 OPEN_TICKETS = {"new": 6, "assigned": 6, "in_progress": 7, "waiting_on_customer": 6}
 ESCALATED_CHATS = 16
 DEFLECTED_CHATS = 24
@@ -145,6 +154,7 @@ class Generator:
         self.taken_titles: set[tuple[str, str]] = set()
         self.site_archetype_counts: dict[tuple[str, str], int] = {}
         self.tickets: list[dict[str, Any]] = []
+        self.site_pools = {slug: self._site_pool(slug) for slug in self.sites}
 
     # -------------------------------------------------------------- people
     def _engineer(self, spec: dict) -> dict:
@@ -262,7 +272,7 @@ class Generator:
                 continue
             if site == "oakfield-primary" and day.month == 8 and self.rng.random() < 0.8:
                 continue
-            if site == "lindqvist-accounting" and day.month != 1 and self.rng.random() < 0.25:
+            if site == "lindqvist-accounting" and day.month != 1 and self.rng.random() < 0.45:
                 continue
             hour = min(max(self.rng.gauss(11.5, 2.6), 7.2), 18.8)
             moment = day.replace(
@@ -276,8 +286,20 @@ class Generator:
         return timedelta(seconds=round(hours * 3600))
 
     # -------------------------------------------------------------- tickets
-    def _archetypes_for(self, site: str) -> list[Archetype]:
-        return [a for a in ARCHETYPES if not a.sites or site in a.sites]
+    def _archetypes_for(self, site: str) -> tuple[list[Archetype], list[float]]:
+        pool = self.site_pools[site]
+        return pool, [a.weight * (4 if a.key in SITE_FAVOURITES[site] else 1) for a in pool]
+
+    def _site_pool(self, site: str) -> list[Archetype]:
+        """The problems a site has: its own, its favourites, and a share of the shared ones.
+
+        No site has every problem; with fewer, each recurs often enough to be learnt from.
+        """
+        own = [a for a in ARCHETYPES if site in a.sites]
+        shared = [a for a in ARCHETYPES if a not in own and (not a.sites or site in a.sites)]
+        favourites = [a for a in shared if a.key in SITE_FAVOURITES[site]]
+        others = [a for a in shared if a not in favourites]
+        return own + favourites + self.rng.sample(others, SHARED_PER_SITE - len(favourites))
 
     def _draft(self, site: str, archetype: Archetype, created: datetime) -> tuple[dict, Slots, dict] | None:
         for _ in range(12):
@@ -639,33 +661,44 @@ class Generator:
             )
         return out
 
+    def _plan(self, site: str, count: int) -> list[Archetype]:
+        """`count` archetypes in proportion to their weights (largest remainder), in random order.
+
+        Quotas rather than independent draws, so a site's chronic problems reliably recur.
+        """
+        pool, weights = self._archetypes_for(site)
+        exact = [w * count / sum(weights) for w in weights]
+        counts = [int(e) for e in exact]
+        by_remainder = sorted(range(len(pool)), key=lambda i: exact[i] - counts[i], reverse=True)
+        for i in by_remainder[: count - sum(counts)]:
+            counts[i] += 1
+        plan = [archetype for archetype, n in zip(pool, counts, strict=True) for _ in range(n)]
+        self.rng.shuffle(plan)
+        return plan
+
     # -------------------------------------------------------------- all
     def build(self) -> dict[str, Any]:
         self.conversations: list[dict] = []
         for site, count in RESOLVED_PER_SITE.items():
-            pool = self._archetypes_for(site)
-            weights = [a.weight for a in pool]
-            made = 0
-            while made < count:
-                if self.resolved_ticket(site, self.rng.choices(pool, weights=weights)[0]):
-                    made += 1
+            for archetype in self._plan(site, count):
+                while not self.resolved_ticket(site, archetype):
+                    pass
         for _ in range(ESCALATED_CHATS):
             ticket = self.rng.choice([t for t in self.tickets if t["source"] != "chat"])
             ticket["source"] = "chat"
             ticket["events"][0]["message"] = "Opened via Chat"
             self.escalated_chat(ticket)
-        deflectable = [a for a in ARCHETYPES if a.steps]
         while len(self.conversations) < ESCALATED_CHATS + DEFLECTED_CHATS:
-            archetype = self.rng.choice(deflectable)
-            site = self.rng.choice(archetype.sites or tuple(self.sites))
+            site = self.rng.choice(list(self.sites))
+            archetype = self.rng.choice([a for a in self.site_pools[site] if a.steps])
             self.deflected_chat(site, archetype)
         sites = list(self.sites)
         for state, count in OPEN_TICKETS.items():
             made = 0
             while made < count:
                 site = sites[(made + len(self.tickets)) % len(sites)]
-                pool = self._archetypes_for(site)
-                if self.open_ticket(site, self.rng.choices(pool, weights=[a.weight for a in pool])[0], state):
+                pool, weights = self._archetypes_for(site)
+                if self.open_ticket(site, self.rng.choices(pool, weights=weights)[0], state):
                     made += 1
         self.tickets.sort(key=lambda t: t["created_at"])
         for n, ticket in enumerate(self.tickets, 1):
