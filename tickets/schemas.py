@@ -261,5 +261,5 @@ class CategoryOut(Schema):
 
 
 def ticket_webhook_payload(ticket: Ticket) -> dict:
-    """The ticket as a webhook receiver sees it: the same shape as GET /api/v1/tickets/{id}."""
-    return TicketOut.from_orm(ticket).model_dump(mode="json")
+    """The ticket as a webhook receiver sees it: the shape (and JSON encoding) of GET /api/v1/tickets/{id}."""
+    return TicketOut.from_orm(ticket).model_dump()

@@ -1,7 +1,5 @@
 """Sites, the caller's identity, personal API tokens, and (for admins) service tokens and webhooks."""
 
-from __future__ import annotations
-
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest

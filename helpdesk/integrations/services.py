@@ -23,6 +23,8 @@ from django_q.tasks import async_task, schedule
 from helpdesk.integrations.models import ApiToken, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
 from helpdesk.models import Site, User
 from helpdesk.services import site_create, user_create
+from tickets.models import Ticket
+from tickets.schemas import ticket_webhook_payload
 
 TOKEN_PREFIX = "hdk"  # noqa: S105 - a public marker, not a secret
 # last_used_at is a hint for the owner, not an audit log: one write a minute per token is plenty.
@@ -222,10 +224,8 @@ def webhooks_emit(*, site: Site, event: str, payload: dict) -> list[WebhookDeliv
     return deliveries
 
 
-def webhooks_emit_ticket(*, ticket, event: str) -> list[WebhookDelivery]:
+def webhooks_emit_ticket(*, ticket: Ticket, event: str) -> list[WebhookDelivery]:
     """The ticket events: the payload is the ticket exactly as the API shows it (tickets.schemas)."""
-    from tickets.schemas import ticket_webhook_payload
-
     return webhooks_emit(site=ticket.site, event=event, payload=ticket_webhook_payload(ticket))
 
 
