@@ -98,8 +98,9 @@ def _generate(question: Message, loop: asyncio.AbstractEventLoop, queue: asyncio
         emit(_END)
 
 
-def _reply_of(question_id: int) -> Message | None:
-    return Message.objects.filter(reply_to_id=question_id).first()
+def _reply_payload(question_id: int) -> dict | None:
+    reply = Message.objects.filter(reply_to_id=question_id).select_related("feedback").first()
+    return message_as_dict(reply) if reply is not None else None
 
 
 def _claim(question_id: int) -> Message | None:
@@ -116,9 +117,9 @@ async def answer_stream(question_id: int) -> AsyncIterator[str]:
     yield f"retry: {RETRY_MS}\n\n"
     waited_since = time.monotonic()
     while True:
-        reply = await _in_pool(_reply_of)(question_id)
+        reply = await _in_pool(_reply_payload)(question_id)
         if reply is not None:
-            yield sse("done", message_as_dict(reply), event_id=reply.seq)
+            yield sse("done", reply, event_id=reply["seq"])
             return
         question = await _in_pool(_claim)(question_id)
         if question is not None:
