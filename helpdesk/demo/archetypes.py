@@ -50,6 +50,17 @@ HQ, RFC, OAK, BRM, LQ = (
     "lindqvist-accounting",
 )
 
+# Problems on a shop floor happen in a shop, on a till: not at head office.
+SHOP_FLOOR = {
+    "room": (
+        "Shop 03 (Kingsway)",
+        "Shop 07 (Harbour Street)",
+        "Shop 11 (Millgate)",
+        "Shop 05 (Station Road)",
+    ),
+    "device": ("BRM-S03-TILL1", "BRM-S07-TILL2", "BRM-S11-TILL1", "BRM-S05-TILL2"),
+}
+
 ARCHETYPES: list[Archetype] = [
     # ---------------------------------------------------------------- network
     _a(
@@ -1478,6 +1489,7 @@ ARCHETYPES: list[Archetype] = [
             "receipt.",
         },
         sites=(BRM,),
+        slots=SHOP_FLOOR,
         steps=(
             "Check paper is loaded the right way up and the lid is closed.",
             "Turn the receipt printer off and on, then in Lightspeed go to Settings > Printers and test "
@@ -1507,6 +1519,7 @@ ARCHETYPES: list[Archetype] = [
             "restarted it; payments going through. Asked the acquirer to check the SIM.",
         },
         sites=(BRM,),
+        slots=SHOP_FLOOR,
         hours=(0.2, 3),
         weight=2.2,
     ),
@@ -1530,6 +1543,7 @@ ARCHETYPES: list[Archetype] = [
             "uploaded, new products downloaded.",
         },
         sites=(BRM,),
+        slots=SHOP_FLOOR,
         hours=(0.5, 12),
         weight=1.8,
     ),
@@ -1576,6 +1590,7 @@ ARCHETYPES: list[Archetype] = [
             "the OS to keep the profile.",
         },
         sites=(BRM,),
+        slots=SHOP_FLOOR,
         hours=(1, 24),
         weight=1.3,
     ),
@@ -1889,6 +1904,7 @@ ARCHETYPES: list[Archetype] = [
             "Lightspeed sending domain to the allow list, released the quarantined reports to finance.",
         },
         sites=(BRM,),
+        slots=SHOP_FLOOR,
         hours=(1, 24),
         weight=1.3,
     ),
