@@ -25,13 +25,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database ready (migrations applied).")
-        logins = []
+        demo = None
         if not options["no_demo"]:
             from helpdesk.demo.loader import demo_load
 
-            report = demo_load()
-            logins = report.logins
-            self.stdout.write(report.summary())
+            demo = demo_load()
+            self.stdout.write(demo.summary)
         if not options["no_index"] and "reindex" in get_commands():
             self.stdout.write("Indexing resolved tickets, transcripts and articles (only what changed)...")
             call_command("reindex")
@@ -60,10 +59,11 @@ class Command(BaseCommand):
         )
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(self.style.SUCCESS(f"\nThe helpdesk is running at {url}  (admin: {url}admin/)"))
-        if logins:
-            self.stdout.write("Demo logins (password for all: helpdesk-demo):")
-            for role, username in logins:
-                self.stdout.write(f"  {role:<10} {username}")
+        if demo:
+            self.stdout.write(f"Demo logins (password for all: {demo.password}):")
+            for login in demo.logins:
+                where = f" at {login.site}" if login.site else ""
+                self.stdout.write(f"  {login.username:<32} {login.role}{where}")
         self.stdout.write("Press Ctrl-C to stop.\n")
         self._wait(children)
 
