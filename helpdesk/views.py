@@ -1,7 +1,14 @@
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_POST
+
+from helpdesk.forms import AvatarForm, ProfileForm
+from helpdesk.services import profile_ensure
 
 
 def _first_url(*names: str) -> str | None:
@@ -30,3 +37,54 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def health(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
+
+
+# --- Profile: display name and contact, picture, password --------------------------------------------
+
+
+def _profile_page(request: HttpRequest, *, status: int = 200, **forms) -> HttpResponse:
+    profile = profile_ensure(user=request.user)
+    context = {
+        "profile": profile,
+        "details_form": forms.get("details_form") or ProfileForm(instance=profile),
+        "avatar_form": forms.get("avatar_form") or AvatarForm(),
+        "password_form": forms.get("password_form") or PasswordChangeForm(request.user),
+    }
+    return render(request, "helpdesk/profile.html", context, status=status)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own profile; POST saves the display name and contact phone."""
+    if request.method != "POST":
+        return _profile_page(request)
+    form = ProfileForm(request.POST, instance=profile_ensure(user=request.user))
+    if not form.is_valid():
+        return _profile_page(request, status=422, details_form=form)
+    form.save()
+    messages.success(request, "Your profile was saved.")
+    return redirect("profile")
+
+
+@login_required
+@require_POST
+def profile_avatar(request: HttpRequest) -> HttpResponse:
+    form = AvatarForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _profile_page(request, status=422, avatar_form=form)
+    form.save(profile=profile_ensure(user=request.user))
+    messages.success(request, "Your profile picture was updated.")
+    return redirect("profile")
+
+
+@login_required
+@require_POST
+def profile_password(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST)
+    if not form.is_valid():
+        return _profile_page(request, status=422, password_form=form)
+    user = form.save()
+    # Keep this session signed in; other sessions of the user end with the old password.
+    update_session_auth_hash(request, user)
+    messages.success(request, "Your password was changed.")
+    return redirect("profile")
