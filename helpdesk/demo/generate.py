@@ -40,6 +40,13 @@ SITE_FAVOURITES = {
     "lindqvist-accounting": ("vpn-cant-connect", "mfa-new-phone", "scan-to-email-fails"),
 }
 SHARED_PER_SITE = 24
+# How old open tickets are, by state: the queue is mostly within its SLA, with a few overdue.
+OPEN_AGE_HOURS = {
+    "new": (0.2, 6),
+    "assigned": (0.5, 20),
+    "in_progress": (1, 50),
+    "waiting_on_customer": (3, 100),
+}
 OPEN_TICKETS = {"new": 6, "assigned": 6, "in_progress": 7, "waiting_on_customer": 6}
 ESCALATED_CHATS = 16
 DEFLECTED_CHATS = 24
@@ -442,9 +449,9 @@ class Generator:
         return ticket
 
     def open_ticket(self, site: str, archetype: Archetype, state: str) -> dict | None:
-        created = self._created_at(
-            site, start=self.anchor - timedelta(days=6), end=self.anchor - timedelta(minutes=20)
-        )
+        hours = OPEN_AGE_HOURS[state] if archetype.priority != "urgent" else (0.3, 3)
+        age = self._duration(*hours)
+        created = self.anchor - age
         drafted = self._draft(site, archetype, created)
         if drafted is None:
             return None
@@ -453,14 +460,16 @@ class Generator:
         if state != "new":
             engineer = self._pick_engineer(site, archetype.category, available_only=True)
             slots["eng"] = engineer["first_name"]
-            self._assign(ticket, engineer, created + timedelta(minutes=self.rng.randint(2, 15)))
+            self._assign(
+                ticket, engineer, created + min(timedelta(minutes=self.rng.randint(2, 15)), age * 0.2)
+            )
         if state in ("in_progress", "waiting_on_customer"):
-            started = ticket["assigned_at"] + timedelta(minutes=self.rng.randint(5, 60))
+            started = ticket["assigned_at"] + min(timedelta(minutes=self.rng.randint(5, 60)), age * 0.3)
             ticket["first_responded_at"] = started
             self._transition(ticket, "start", "in_progress", started, ticket["assignee"])
         if state == "waiting_on_customer":
             question = self._exchange(archetype)[0].format_map(slots)
-            asked = ticket["first_responded_at"] + timedelta(minutes=self.rng.randint(2, 30))
+            asked = ticket["first_responded_at"] + min(timedelta(minutes=self.rng.randint(2, 30)), age * 0.2)
             self._comment(ticket, ticket["assignee"], question, asked)
             self._transition(ticket, "wait", "waiting_on_customer", asked, ticket["assignee"])
         self.tickets.append(ticket)

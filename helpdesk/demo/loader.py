@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,7 @@ class DemoLoadReport:
     in_data_set: dict[str, int] = field(default_factory=dict)
     logins: list[DemoLogin] = field(default_factory=list)
     password: str = DEMO_PASSWORD
-    shift_days: int = 0
+    shift_weeks: int = 0
     seconds: float = 0.0
 
     @property
@@ -65,7 +66,7 @@ class DemoLoadReport:
             f"with {d['comments']} comments, {d['conversations']} chat transcripts and {d['articles']} KB "
             f"articles. This run created {created} rows ({c.get('tickets', 0)} tickets, "
             f"{c.get('events', 0)} ticket events, {c.get('messages', 0)} chat messages) "
-            f"in {self.seconds:.1f}s; times moved forward {self.shift_days} days."
+            f"in {self.seconds:.1f}s; history moved forward {self.shift_weeks} weeks."
         )
 
 
@@ -74,13 +75,20 @@ def _read(path: Path, name: str) -> Any:
 
 
 class _Clock:
-    """Parses the data set's times and moves them so the anchor lands on `today`."""
+    """Moves the data set's times from its anchor to now.
 
-    def __init__(self, anchor: str, today: date) -> None:
-        self.shift = timedelta(days=(today - datetime.fromisoformat(anchor).date()).days)
+    History moves by whole weeks, so weekends stay quiet and tickets stay in office hours; open tickets
+    move by the exact time since the anchor, so the queue is as fresh as when the data set was made.
+    """
 
-    def __call__(self, value: str | None) -> datetime | None:
-        return datetime.fromisoformat(value) + self.shift if value else None
+    def __init__(self, anchor: str, now: datetime) -> None:
+        self.live = now - datetime.fromisoformat(anchor)
+        self.history = timedelta(weeks=self.live // timedelta(weeks=1))
+
+    def __call__(self, value: str | None, *, live: bool = False) -> datetime | None:
+        if not value:
+            return None
+        return datetime.fromisoformat(value) + (self.live if live else self.history)
 
 
 def _set_times(model, objects: list, fields: list[str]) -> None:
@@ -103,13 +111,13 @@ def _set_times(model, objects: list, fields: list[str]) -> None:
 
 
 @transaction.atomic
-def demo_load(*, path: Path = DEFAULT_PATH, today: date | None = None) -> DemoLoadReport:
+def demo_load(*, path: Path = DEFAULT_PATH, now: datetime | None = None) -> DemoLoadReport:
     """Create the demo sites, people, tickets (with comments and audit events), chats and KB articles."""
     started = time.monotonic()
     path = Path(path)
     manifest = _read(path, "manifest")
-    clock = _Clock(manifest["anchor"], today or timezone.localdate())
-    report = DemoLoadReport(shift_days=clock.shift.days)
+    clock = _Clock(manifest["anchor"], now or timezone.now())
+    report = DemoLoadReport(shift_weeks=clock.history.days // 7)
 
     categories = _load_categories(_read(path, "categories"), report)
     sites = _load_sites(_read(path, "sites"), report)
@@ -127,6 +135,10 @@ def demo_load(*, path: Path = DEFAULT_PATH, today: date | None = None) -> DemoLo
         report.logins.append(DemoLogin(first["username"], "customer", _name(first), site.name))
     report.seconds = time.monotonic() - started
     return report
+
+
+def _is_open(ticket: dict) -> bool:
+    return ticket["state"] not in ("resolved", "closed")
 
 
 def _name(person: dict) -> str:
@@ -218,7 +230,8 @@ def _load_tickets(
         if found is not None:
             by_key[row["key"]] = found
             continue
-        created_at = clock(row["created_at"])
+        at = partial(clock, live=_is_open(row))
+        created_at = at(row["created_at"])
         if (site.pk, row["priority"]) not in targets:
             targets[site.pk, row["priority"]] = sla_targets_for(site=site, priority=row["priority"])
         first_minutes, resolution_minutes = targets[site.pk, row["priority"]]
@@ -235,13 +248,13 @@ def _load_tickets(
             resolution=row.get("resolution", ""),
             first_response_due_at=created_at + timedelta(minutes=first_minutes),
             resolution_due_at=created_at + timedelta(minutes=resolution_minutes),
-            first_responded_at=clock(row.get("first_responded_at")),
-            assigned_at=clock(row.get("assigned_at")),
-            resolved_at=clock(row.get("resolved_at")),
-            closed_at=clock(row.get("closed_at")),
+            first_responded_at=at(row.get("first_responded_at")),
+            assigned_at=at(row.get("assigned_at")),
+            resolved_at=at(row.get("resolved_at")),
+            closed_at=at(row.get("closed_at")),
         )
         ticket.created_at = created_at
-        ticket.updated_at = clock(row["events"][-1]["at"])
+        ticket.updated_at = at(row["events"][-1]["at"])
         new.append((row, ticket))
         by_key[row["key"]] = ticket
     created_times = [(t.created_at, t.updated_at) for _, t in new]
@@ -264,7 +277,7 @@ def _load_tickets(
     Comment.objects.bulk_create([c for _, _, c in comments], batch_size=BATCH)
     comment_ids = {}
     for row, n, comment in comments:
-        comment.created_at = clock(row["comments"][n]["at"])
+        comment.created_at = clock(row["comments"][n]["at"], live=_is_open(row))
         comment_ids[row["key"], n] = comment.pk
     _set_times(Comment, [c for _, _, c in comments], ["created_at"])
 
@@ -290,7 +303,7 @@ def _load_tickets(
                 message=e.get("message", ""),
                 data=data,
             )
-            event.created_at = clock(e["at"])
+            event.created_at = clock(e["at"], live=_is_open(row))
             events.append(event)
     times = [e.created_at for e in events]
     TicketEvent.objects.bulk_create(events, batch_size=BATCH)

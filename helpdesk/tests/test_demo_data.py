@@ -3,7 +3,7 @@
 import json
 import re
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth import authenticate
@@ -95,8 +95,9 @@ def test_it_stores_the_generated_times_spread_over_a_year(loaded):
     now = timezone.now()
     oldest = Ticket.objects.order_by("created_at").first().created_at
     newest = Ticket.objects.order_by("-created_at").first().created_at
-    assert now - timedelta(days=368) < oldest < now - timedelta(days=300)
-    assert now - timedelta(days=8) < newest < now + timedelta(days=1)
+    assert now - timedelta(days=373) < oldest < now - timedelta(days=300)
+    assert now - timedelta(days=1) < newest <= now
+    assert not TicketEvent.objects.filter(created_at__gt=now).exists()
     for ticket in Ticket.objects.filter(state__in=DONE):
         assert ticket.created_at < ticket.assigned_at <= ticket.resolved_at
         assert ticket.closed_at is None or ticket.closed_at > ticket.resolved_at
@@ -107,6 +108,26 @@ def test_it_stores_the_generated_times_spread_over_a_year(loaded):
     assert events[0].kind == "created" and events[0].created_at == ticket.created_at
     assert events[-1].new_value == "closed" and events[-1].created_at == ticket.closed_at
     assert [e.created_at for e in events] == sorted(e.created_at for e in events)
+
+
+def test_it_moves_history_by_whole_weeks_and_open_work_to_now(db):
+    anchor = datetime.fromisoformat(_json("manifest")["anchor"])
+    now = anchor + timedelta(days=45, hours=5)
+
+    report = demo_load(now=now)
+
+    assert report.shift_weeks == 6
+    rows = _json("tickets")
+    for row in rows[::25] + [r for r in rows if r["state"] not in DONE]:
+        ticket = Ticket.objects.get(
+            site__slug=row["site"], requester__username=row["requester"], title=row["title"]
+        )
+        generated = datetime.fromisoformat(row["created_at"])
+        if row["state"] in DONE:
+            assert ticket.created_at == generated + timedelta(weeks=6)
+        else:
+            assert ticket.created_at == generated + timedelta(days=45, hours=5)
+    assert not TicketEvent.objects.filter(created_at__gt=now).exists()
 
 
 def test_it_makes_problems_recur_within_each_site_with_the_same_fix(db):
