@@ -57,7 +57,7 @@
     meta.append(el("strong", "chat-author", message.author_name));
     if (message.author_kind === "assistant") meta.append(" ", el("span", "badge text-bg-info", "AI"));
     if (message.author_kind === "engineer") meta.append(" ", el("span", "badge text-bg-success", "Engineer"));
-    meta.append(" · ", el("time", "", new Date(message.created_at).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" })));
+    meta.append(" · ", el("time", "", new Date(message.created_at).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false })));
     node.append(meta, el("div", "chat-body", message.body));
     if (message.sources && message.sources.length) {
       const sources = el("div", "chat-sources small mt-1");
@@ -79,15 +79,23 @@
 
   // Place a message once, in sequence order; an answer replaces the bubble its tokens streamed into.
   function place(message) {
-    if (log.querySelector('.chat-msg[data-seq="' + message.seq + '"]')) return;
+    const existing = log.querySelector('.chat-msg[data-seq="' + message.seq + '"]');
+    if (existing) return existing;
     const node = render(message);
     const streaming = message.reply_to && log.querySelector('.chat-streaming[data-reply-to="' + message.reply_to + '"]');
-    if (streaming) { streaming.replaceWith(node); scrollDown(); return; }
+    if (streaming) {
+      // Keep how many pieces arrived live: the page (and its tests) can tell a streamed answer.
+      node.dataset.streamedTokens = streaming.dataset.tokens || "0";
+      streaming.replaceWith(node);
+      scrollDown();
+      return node;
+    }
     const later = Array.from(log.querySelectorAll(".chat-msg[data-seq]")).find(function (n) {
       return Number(n.dataset.seq) > message.seq;
     });
     log.insertBefore(node, later || null);
     scrollDown();
+    return node;
   }
 
   function streamAnswer(url, questionId) {
@@ -103,7 +111,9 @@
     log.append(bubble);
     scrollDown();
     const source = new EventSource(url);
+    bubble.dataset.tokens = "0";
     source.addEventListener("token", function (event) {
+      bubble.dataset.tokens = String(Number(bubble.dataset.tokens) + 1);
       body.textContent += JSON.parse(event.data).t;
       scrollDown();
     });
@@ -111,8 +121,13 @@
       source.close();
       answering.delete(questionId);
       const message = JSON.parse(event.data);
-      if (log.querySelector('.chat-msg[data-seq="' + message.seq + '"]')) bubble.remove();
-      else place(message);
+      const existing = log.querySelector('.chat-msg[data-seq="' + message.seq + '"]');
+      if (existing) {
+        existing.dataset.streamedTokens = bubble.dataset.tokens;
+        bubble.remove();
+      } else {
+        place(message);
+      }
     });
   }
 
