@@ -1,0 +1,145 @@
+"""AI triage of new tickets: grounded in the site's resolved cases, audited, idempotent, outage-proof."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from helpdesk.ai.openai_provider import OpenAIProvider
+from helpdesk.ai.providers import GuardedProvider
+from helpdesk.models import AIInteraction
+from helpdesk.tests.test_ai_openai import OPENAI_TEST_SETTINGS, openai_vcr
+from knowledge.services import document_index_ticket
+from knowledge.tests.factories import category, resolved_ticket
+from tickets.models import TicketEvent, TicketState
+from tickets.services import ticket_create, ticket_update
+from tickets.tasks import ticket_triage
+from tickets.triage import triage_ticket
+
+PRINTER_HISTORY = [
+    ("Printer queue stuck in reception", "Jobs pile up in the queue.", "Restarted the print spooler."),
+    ("Nothing prints from the office PC", "Print jobs stay in the queue.", "Cleared the print queue."),
+    ("Printer shows offline", "The printer says offline and jobs wait.", "Power-cycled the printer."),
+    (
+        "Printer jammed and queue stuck",
+        "Paper jam and the queue is stuck.",
+        "Cleared the jam, restarted spooler.",
+    ),
+]
+NETWORK_HISTORY = [
+    ("VPN keeps disconnecting", "The VPN drops every few minutes at home.", "Updated the VPN client."),
+    ("No internet on the second floor", "Wi-Fi connected but no internet.", "Rebooted the access point."),
+]
+
+
+@pytest.fixture
+def history(site_a, customer_a):
+    """Resolved printer and network tickets of site A, indexed for real."""
+    category("network")
+    for slug, rows in (("printers", PRINTER_HISTORY), ("network", NETWORK_HISTORY)):
+        for title, description, resolution in rows:
+            ticket = resolved_ticket(
+                site=site_a,
+                requester=customer_a,
+                title=title,
+                description=description,
+                resolution=resolution,
+                category_slug=slug,
+            )
+            ticket.priority = "high" if slug == "printers" else "normal"
+            ticket.save(update_fields=["priority"])
+            document_index_ticket(ticket=ticket)
+
+
+def new_ticket(
+    site, customer, title="Printer queue stuck again", description="Nothing prints, jobs stuck in queue."
+):
+    return ticket_create(site=site, requester=customer, title=title, description=description)
+
+
+def test_it_triages_a_ticket_like_past_ones_and_assigns_it(history, site_a, customer_a, engineer_a):
+    ticket = triage_ticket(ticket_id=new_ticket(site_a, customer_a).pk)
+    ticket.refresh_from_db()
+    assert ticket.category.slug == "printers" and ticket.priority == "high"
+    assert ticket.state == TicketState.ASSIGNED and ticket.assignee == engineer_a
+    assert ticket.triage_confidence > 0.5 and not ticket.needs_human_triage
+    event = ticket.events.get(kind=TicketEvent.Kind.AI_TRIAGE)
+    assert event.by_assistant and event.actor is None
+    assert event.data["category"] == "printers" and event.data["confidence"] == ticket.triage_confidence
+    resolved_printers = site_a.tickets.filter(category__slug="printers", state=TicketState.RESOLVED)
+    printer_keys = {f"ticket:{t.pk}" for t in resolved_printers}
+    assert event.data["sources"] and set(event.data["sources"]) <= printer_keys
+    assert ticket.events.filter(
+        kind=TicketEvent.Kind.FIELD_CHANGED, by_assistant=True, field="category"
+    ).exists()
+    log = AIInteraction.objects.get()
+    assert (log.purpose, log.provider, log.outcome, log.ticket_id) == ("triage", "offline", "ok", ticket.pk)
+
+
+def test_it_runs_from_the_queued_task(history, site_a, customer_a, engineer_a):
+    ticket = new_ticket(site_a, customer_a)
+    ticket_triage(ticket.pk)
+    ticket.refresh_from_db()
+    assert ticket.state == TicketState.ASSIGNED and ticket.category.slug == "printers"
+
+
+def test_it_leaves_an_unfamiliar_ticket_new_for_a_human(history, site_a, customer_a):
+    ticket = new_ticket(
+        site_a, customer_a, title="Canteen menu", description="Is there soup today for lunch?"
+    )
+    triage_ticket(ticket_id=ticket.pk)
+    ticket.refresh_from_db()
+    assert ticket.state == TicketState.NEW and ticket.needs_human_triage
+    assert ticket.category is None and ticket.assignee is None
+    event = ticket.events.get(kind=TicketEvent.Kind.AI_TRIAGE)
+    assert event.data["needs_human"] and event.data["category"] is None
+
+
+def test_it_does_nothing_the_second_time(history, site_a, customer_a, engineer_a):
+    ticket = new_ticket(site_a, customer_a)
+    triage_ticket(ticket_id=ticket.pk)
+    events = ticket.events.count()
+    triage_ticket(ticket_id=ticket.pk)
+    assert ticket.events.count() == events
+    assert AIInteraction.objects.count() == 1
+
+
+def test_it_keeps_the_ticket_for_a_human_when_every_provider_fails(
+    history, site_a, customer_a, django_capture_on_commit_callbacks
+):
+    both_down = GuardedProvider(
+        primary=OpenAIProvider(sleep=lambda _delay: None), fallback=OpenAIProvider(sleep=lambda _delay: None)
+    )
+    with override_settings(**OPENAI_TEST_SETTINGS):
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket = new_ticket(site_a, customer_a)
+        with openai_vcr.use_cassette("openai_500.yaml", allow_playback_repeats=True):
+            triage_ticket(ticket_id=ticket.pk, provider=both_down)
+    ticket.refresh_from_db()
+    assert ticket.state == TicketState.NEW and ticket.needs_human_triage
+    event = ticket.events.get(kind=TicketEvent.Kind.AI_TRIAGE)
+    assert event.data == {"needs_human": True, "unavailable": True}
+    errors = AIInteraction.objects.filter(ticket_id=ticket.pk, outcome="error")
+    assert errors.count() == 2 and all("HTTP 500" in error.error for error in errors)
+
+
+def test_it_triages_with_openai_when_configured(history, site_a, customer_a, engineer_a):
+    ticket = new_ticket(site_a, customer_a)
+    with override_settings(**OPENAI_TEST_SETTINGS), openai_vcr.use_cassette("openai_triage_structured.yaml"):
+        triage_ticket(ticket_id=ticket.pk)
+    ticket.refresh_from_db()
+    event = ticket.events.get(kind=TicketEvent.Kind.AI_TRIAGE)
+    assert event.data["provider"] == "openai" and event.data["tags"] == ["printer", "toner"]
+    assert ticket.category.slug == "printers" and ticket.state == TicketState.ASSIGNED
+    assert sorted(ticket.tags) == ["printer", "toner"]
+
+
+def test_it_records_an_engineers_change_of_category_as_a_correction(history, site_a, customer_a, engineer_a):
+    ticket = triage_ticket(ticket_id=new_ticket(site_a, customer_a).pk)
+    ticket_update(ticket=ticket, actor=engineer_a, category=category("network"))
+    correction = ticket.events.get(kind=TicketEvent.Kind.AI_CORRECTION)
+    assert (correction.old_value, correction.new_value, correction.actor) == (
+        "printers",
+        "network",
+        engineer_a,
+    )
