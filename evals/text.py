@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+LIST_MARKER = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+CLAUSE_BREAK = re.compile(r"[;:,]\s*|\s+(?:and|then|so|after)\s+", re.IGNORECASE)
 CITATION = re.compile(r"\[[^\[\]]{1,40}\]")
 
 # A small English stop list: enough that "the" and "my" do not dominate BM25 or the fact judge.
@@ -30,5 +32,17 @@ def key_tokens(text: str) -> list[str]:
 
 def sentences(text: str) -> list[str]:
     """Sentences and list items of a reply, with citation markers like [ticket:12] removed."""
-    parts = (CITATION.sub("", part).strip(" -*•\t") for part in SENTENCE_END.split(text))
-    return [part.strip() for part in parts if part and part.strip()]
+    found = []
+    for line in text.splitlines():
+        for part in SENTENCE_END.split(LIST_MARKER.sub("", line)):
+            part = CITATION.sub("", part).strip()
+            if part:
+                found.append(part)
+    return found
+
+
+def clauses(text: str) -> list[str]:
+    """Sentences cut further at commas, semicolons and "and"/"then": one action each, mostly."""
+    return [
+        part.strip() for sentence in sentences(text) for part in CLAUSE_BREAK.split(sentence) if part.strip()
+    ]
