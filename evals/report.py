@@ -119,8 +119,9 @@ def svg_grouped_bars(
             bar_h = plot_h * max(0.0, min(1.0, value))
             x = x0 + si * bar_w
             parts.append(
-                f'<rect x="{x:.1f}" y="{top + plot_h - bar_h:.1f}" width="{bar_w - 2:.1f}" height="{bar_h:.1f}" '
-                f'fill="{colours[si % len(colours)]}"><title>{_esc(name)} {_esc(label)}: {value:.3f}</title></rect>'
+                f'<rect x="{x:.1f}" y="{top + plot_h - bar_h:.1f}" width="{bar_w - 2:.1f}" '
+                f'height="{bar_h:.1f}" fill="{colours[si % len(colours)]}">'
+                f"<title>{_esc(name)} {_esc(label)}: {value:.3f}</title></rect>"
             )
         cx = x0 + group_w * 0.4
         parts.append(
@@ -195,12 +196,14 @@ def svg_heatmap(title: str, rows: list[str], columns: list[str], matrix: list[li
     for ci, column in enumerate(columns):
         x = left + ci * cell + cell / 2
         parts.append(
-            f'<text x="{x:.1f}" y="{top - 6}" font-size="10" transform="rotate(-50 {x:.1f} {top - 6})">{_esc(column)}</text>'
+            f'<text x="{x:.1f}" y="{top - 6}" font-size="10" '
+            f'transform="rotate(-50 {x:.1f} {top - 6})">{_esc(column)}</text>'
         )
     for ri, row in enumerate(rows):
         y = top + ri * cell
         parts.append(
-            f'<text x="{left - 6}" y="{y + cell / 2 + 4:.1f}" font-size="10" text-anchor="end">{_esc(row)}</text>'
+            f'<text x="{left - 6}" y="{y + cell / 2 + 4:.1f}" font-size="10" '
+            f'text-anchor="end">{_esc(row)}</text>'
         )
         for ci, value in enumerate(matrix[ri]):
             strength = value / peak
@@ -242,7 +245,8 @@ def svg_deltas(title: str, deltas: dict[str, float]) -> str:
             f'<text x="{left - 6}" y="{y + 12}" font-size="10" text-anchor="end">{_esc(name)}</text>'
         )
         parts.append(
-            f'<rect x="{x:.1f}" y="{y + 2}" width="{max(length, 1):.1f}" height="{row_h - 6}" fill="{colour}"/>'
+            f'<rect x="{x:.1f}" y="{y + 2}" width="{max(length, 1):.1f}" height="{row_h - 6}" '
+            f'fill="{colour}"/>'
         )
         label_x = centre + (length + 4 if value >= 0 else -length - 4)
         anchor = "start" if value >= 0 else "end"
@@ -251,17 +255,20 @@ def svg_deltas(title: str, deltas: dict[str, float]) -> str:
         )
     if not deltas:
         parts.append(
-            f'<text x="{centre}" y="44" font-size="11" text-anchor="middle" fill="{MUTED}">no common scores</text>'
+            f'<text x="{centre}" y="44" font-size="11" text-anchor="middle" '
+            f'fill="{MUTED}">no common scores</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
 
 
 STYLE = """
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;padding:1rem;color:#111;background:#fff}
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;padding:1rem;
+color:#111;background:#fff}
 main{max-width:1100px;margin:auto}h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
-table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border-bottom:1px solid #e5e7eb;padding:.35rem .5rem;
-text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}.up{color:#16a34a}.down{color:#dc2626}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{border-bottom:1px solid #e5e7eb;padding:.35rem .5rem;text-align:left}
+td.num{text-align:right;font-variant-numeric:tabular-nums}.up{color:#16a34a}.down{color:#dc2626}
 .plots{display:flex;flex-wrap:wrap;gap:1.5rem}.plots svg{max-width:100%;height:auto}
 .meta{color:#4b5563;font-size:.9rem}.bad{background:#fee2e2;padding:.5rem;border-radius:.3rem}
 .scroll{overflow-x:auto}
@@ -289,7 +296,8 @@ def render_html(report: dict) -> str:
         if vs is not None and not score.get("higher_is_better", True):
             vs = -vs
         rows.append(
-            f"<tr><td>{_esc(name)}</td><td class='num'>{_fmt(score.get('system'))}</td><td>{baseline_text}</td>"
+            f"<tr><td>{_esc(name)}</td><td class='num'>{_fmt(score.get('system'))}</td>"
+            f"<td>{baseline_text}</td>"
             f"{_delta_cell(vs)}{_delta_cell(deltas.get(name))}</tr>"
         )
     plots = []
@@ -339,13 +347,16 @@ def render_html(report: dict) -> str:
         )
     notes = "".join(f"<li>{_esc(note)}</li>" for note in report.get("notes", []))
     dataset = run.get("dataset", {})
+    name = _esc(dataset.get("name", ""))
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Evals · {_esc(dataset.get("name", ""))} · {_esc(run.get("id", ""))}</title><style>{STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Evals · {name} · {_esc(run.get("id", ""))}</title><style>{STYLE}</style></head>
 <body><main>
-<h1>Evals report: {_esc(dataset.get("name", ""))}</h1>
-<p class="meta">run {_esc(run.get("id"))} · {_esc(run.get("started_at"))} · provider {_esc(run.get("provider"))} ·
-embedder {_esc(run.get("embedder"))} · {dataset.get("documents", 0)} documents, {dataset.get("queries", 0)} queries over
+<h1>Evals report: {name}</h1>
+<p class="meta">run {_esc(run.get("id"))} · {_esc(run.get("started_at"))} ·
+provider {_esc(run.get("provider"))} · embedder {_esc(run.get("embedder"))} ·
+{dataset.get("documents", 0)} documents, {dataset.get("queries", 0)} queries over
 {dataset.get("sites", 0)} sites · {_fmt(run.get("duration_s"), 1)} s</p>
 {warning}
 <h2>Scores beside baselines</h2>

@@ -435,7 +435,8 @@ def run_evals(options: RunOptions, *, echo: Callable[[str], None] = lambda _mess
     outside = report["details"].get("retrieval", {}).get("outside_results")
     if outside:
         report["notes"].append(
-            f"{outside} retrieved result(s) were global KB rows outside the dataset; they count as not relevant."
+            f"{outside} retrieved result(s) were global KB rows outside the dataset; "
+            "they count as not relevant."
         )
     if options.compare:
         previous = json.loads(Path(options.compare).read_text(encoding="utf-8"))

@@ -110,7 +110,7 @@ class Sandbox:
 
     @transaction.atomic
     def load(self, documents: list[Document]) -> None:
-        """Write each document as the row production would have: resolved ticket, closed chat, published article."""
+        """Write each document as production would: resolved ticket, closed chat, published article."""
         now = timezone.now()
         for document in documents:
             site, requester = self.sites[document.site], self.requesters[document.site]

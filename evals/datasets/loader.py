@@ -65,7 +65,7 @@ class Dataset:
         return [d for d in self.documents if d.site == site]
 
     def limited(self, limit: int | None) -> Dataset:
-        """The same documents with the first `limit` queries of each site, so small runs still cover every site."""
+        """The same documents and the first `limit` queries of each site, so every site is still covered."""
         if not limit:
             return self
         counts: dict[str, int] = {}
@@ -149,7 +149,7 @@ def _query(row: dict, where: str) -> Query:
 
 
 def load_dataset(path: str | Path) -> Dataset:
-    """Load and validate a dataset folder; raises DatasetError naming the file and line of the first problem."""
+    """Load and validate a dataset folder; a DatasetError names the file and line of the first problem."""
     root = Path(path)
     meta_path = root / "meta.json"
     if not meta_path.is_file():
