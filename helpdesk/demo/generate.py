@@ -120,6 +120,20 @@ INTERNAL_NOTES = [
     "Spoke to {me} by phone, easier than email.",
     "Added to the site's known issues list.",
 ]
+REVIEW_COMMENTS = {
+    1: ["Took days and it's still not right.", "Nobody called me back."],
+    2: ["Fixed in the end but this keeps happening.", "Slow response, we were stuck all morning."],
+    3: ["", "OK, but it's the third time this has happened.", "Fine once someone picked it up."],
+    4: ["", "", "Good, thanks.", "Sorted quickly.", "Thanks {eng}."],
+    5: [
+        "",
+        "",
+        "Brilliant, thank you {eng}!",
+        "Super quick, thanks.",
+        "Really helpful as always.",
+        "{eng} explained what went wrong, much appreciated.",
+    ],
+}
 RESOLUTION_PREFIXES = ["", "", "", "Called {me} back. ", "Spoke to {me}. "]
 REMOTE_CATEGORIES = ("software", "printers", "email", "hardware")
 RESOLUTION_SUFFIXES = [
@@ -437,6 +451,8 @@ class Generator:
         if thanked:
             thanks = self.rng.choice(THANKS).format_map(slots)
             self._comment(ticket, customer, thanks, resolved + timedelta(minutes=self.rng.randint(5, 300)))
+        if self.rng.random() < 0.35:
+            self._review(ticket, customer, resolved, slots, recurring=self._recurring(site, archetype))
         if resolved < self.anchor - timedelta(days=7):
             if thanked:
                 ticket["closed_at"] = ticket["comments"][-1]["at"] + timedelta(minutes=1)
@@ -447,6 +463,20 @@ class Generator:
                 self._transition(ticket, "close", "closed", ticket["closed_at"], None, message)
         self.tickets.append(ticket)
         return ticket
+
+    def _recurring(self, site: str, archetype: Archetype) -> bool:
+        return self.site_archetype_counts[(site, archetype.key)] >= 3
+
+    def _review(
+        self, ticket: dict, customer: str, resolved: datetime, slots: Slots, *, recurring: bool
+    ) -> None:
+        """The requester's CSAT rating; repeats of a chronic problem are rated lower."""
+        weights = [1, 2, 6, 30, 61] if not recurring else [3, 8, 20, 35, 34]
+        rating = self.rng.choices([1, 2, 3, 4, 5], weights=weights)[0]
+        comment = self.rng.choice(REVIEW_COMMENTS[rating]).format_map(slots)
+        at = resolved + timedelta(minutes=self.rng.randint(20, 600))
+        ticket["review"] = {"rating": rating, "comment": comment, "at": at}
+        self._event(ticket, "csat", at, customer, new=str(rating), message=comment)
 
     def open_ticket(self, site: str, archetype: Archetype, state: str) -> dict | None:
         hours = OPEN_AGE_HOURS[state] if archetype.priority != "urgent" else (0.3, 3)
@@ -710,6 +740,8 @@ class Generator:
                 if self.open_ticket(site, self.rng.choices(pool, weights=weights)[0], state):
                     made += 1
         self.tickets.sort(key=lambda t: t["created_at"])
+        for ticket in self.tickets:
+            ticket["events"].sort(key=lambda e: e["at"])
         for n, ticket in enumerate(self.tickets, 1):
             ticket["key"] = f"T{n:04d}"
         for conversation in self.conversations:

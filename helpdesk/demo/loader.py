@@ -29,7 +29,7 @@ from helpdesk.demo.generate import DEFAULT_OUT
 from helpdesk.models import Site, User
 from helpdesk.services import site_create, user_create
 from knowledge.models import Article
-from tickets.models import Category, Comment, Ticket, TicketEvent
+from tickets.models import Category, Comment, Review, Ticket, TicketEvent
 from tickets.selectors import sla_targets_for
 
 DEMO_PASSWORD = "helpdesk-demo"  # noqa: S105 - the documented password of the demo logins
@@ -63,8 +63,9 @@ class DemoLoadReport:
         return (
             f"Demo data: {d['sites']} sites, {d['engineers']} engineers, {d['customers']} customers, "
             f"{d['tickets']} tickets ({d['resolved_tickets']} resolved or closed, {d['open_tickets']} open) "
-            f"with {d['comments']} comments, {d['conversations']} chat transcripts and {d['articles']} KB "
-            f"articles. This run created {created} rows ({c.get('tickets', 0)} tickets, "
+            f"with {d['comments']} comments and {d['reviews']} ratings, "
+            f"{d['conversations']} chat transcripts and {d['articles']} KB articles. "
+            f"This run created {created} rows ({c.get('tickets', 0)} tickets, "
             f"{c.get('events', 0)} ticket events, {c.get('messages', 0)} chat messages) "
             f"in {self.seconds:.1f}s; history moved forward {self.shift_weeks} weeks."
         )
@@ -281,6 +282,23 @@ def _load_tickets(
         comment_ids[row["key"], n] = comment.pk
     _set_times(Comment, [c for _, _, c in comments], ["created_at"])
 
+    reviews = []
+    for row, ticket in new:
+        if "review" in row:
+            review = Review(
+                ticket=ticket,
+                site=ticket.site,
+                author=ticket.requester,
+                engineer=ticket.assignee,
+                rating=row["review"]["rating"],
+                comment=row["review"]["comment"],
+            )
+            reviews.append((clock(row["review"]["at"], live=_is_open(row)), review))
+    Review.objects.bulk_create([r for _, r in reviews], batch_size=BATCH)
+    for at, review in reviews:
+        review.created_at = at
+    _set_times(Review, [r for _, r in reviews], ["created_at"])
+
     events: list[TicketEvent] = []
     for row, ticket in new:
         for e in row["events"]:
@@ -311,12 +329,13 @@ def _load_tickets(
         event.created_at = at
     _set_times(TicketEvent, events, ["created_at"])
 
-    report.created.update(tickets=len(new), comments=len(comments), events=len(events))
+    report.created.update(tickets=len(new), comments=len(comments), reviews=len(reviews), events=len(events))
     report.in_data_set.update(
         tickets=len(rows),
         resolved_tickets=sum(r["state"] in ("resolved", "closed") for r in rows),
         open_tickets=sum(r["state"] not in ("resolved", "closed") for r in rows),
         comments=sum(len(r["comments"]) for r in rows),
+        reviews=sum("review" in r for r in rows),
     )
     return by_key
 

@@ -18,9 +18,21 @@ from helpdesk.demo.generate import generate
 from helpdesk.demo.loader import DEFAULT_PATH, DEMO_PASSWORD, demo_load
 from helpdesk.models import Profile, Site, User
 from knowledge.models import Article
-from tickets.models import OPEN_STATES, Category, Comment, Ticket, TicketEvent, TicketState
+from tickets.models import OPEN_STATES, Category, Comment, Review, Ticket, TicketEvent, TicketState
 
-DEMO_MODELS = [Site, User, Profile, Category, Ticket, Comment, TicketEvent, Conversation, Message, Article]
+DEMO_MODELS = [
+    Site,
+    User,
+    Profile,
+    Category,
+    Ticket,
+    Comment,
+    Review,
+    TicketEvent,
+    Conversation,
+    Message,
+    Article,
+]
 DONE = [TicketState.RESOLVED, TicketState.CLOSED]
 
 
@@ -78,6 +90,9 @@ def test_it_keeps_every_row_inside_its_site(loaded):
     assert (
         not Conversation.objects.filter(ticket__isnull=False).exclude(site_id=F("ticket__site_id")).exists()
     )
+    assert not Review.objects.exclude(site_id=F("ticket__site_id")).exists()
+    assert not Review.objects.exclude(author_id=F("ticket__requester_id")).exists()
+    assert not Review.objects.exclude(engineer_id=F("ticket__assignee_id")).exists()
     for event in TicketEvent.objects.filter(kind=TicketEvent.Kind.COMMENTED):
         assert Comment.objects.get(pk=event.data["comment_id"]).ticket_id == event.ticket_id
 
@@ -103,11 +118,13 @@ def test_it_stores_the_generated_times_spread_over_a_year(loaded):
         assert ticket.closed_at is None or ticket.closed_at > ticket.resolved_at
     months = {t.created_at.strftime("%Y-%m") for t in Ticket.objects.all()}
     assert len(months) >= 12
-    ticket = Ticket.objects.filter(state=TicketState.CLOSED, comments__isnull=False).first()
+    ticket = Ticket.objects.filter(state=TicketState.CLOSED, comments__isnull=False, review=None).first()
     events = list(ticket.events.all())
     assert events[0].kind == "created" and events[0].created_at == ticket.created_at
     assert events[-1].new_value == "closed" and events[-1].created_at == ticket.closed_at
-    assert [e.created_at for e in events] == sorted(e.created_at for e in events)
+    for row in _json("tickets"):
+        times = [e["at"] for e in row["events"]]
+        assert times == sorted(times) and times[0] == row["created_at"]
 
 
 def test_it_moves_history_by_whole_weeks_and_open_work_to_now(db):
