@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from helpdesk.ai import admin as ai_admin  # noqa: F401 - registers the AI usage log and its cost summary
 from helpdesk.models import Profile, Site, User
 
 
