@@ -131,9 +131,9 @@ def demo_load(*, path: Path = DEFAULT_PATH, now: datetime | None = None) -> Demo
     available = [e for e in people["engineers"] if e["is_available"]]
     report.logins = [DemoLogin(people["admin"]["username"], "admin", _name(people["admin"]))]
     report.logins += [DemoLogin(e["username"], "engineer", _name(e)) for e in available[:2]]
-    for site in sites.values():
-        first = next(c for c in people["customers"] if c["site"] == site.slug)
-        report.logins.append(DemoLogin(first["username"], "customer", _name(first), site.name))
+    for row in _read(path, "sites"):
+        first = next(c for c in people["customers"] if c["site"] == row["slug"])
+        report.logins.append(DemoLogin(first["username"], "customer", _name(first), sites[row["slug"]].name))
     report.seconds = time.monotonic() - started
     return report
 
