@@ -8,6 +8,8 @@ import pytest
 from helpdesk.models import User
 from helpdesk.services import site_create, user_create
 
+pytest_plugins = ["helpdesk.testing.browser"]
+
 PASSWORD = "correct-horse-battery-staple"
 
 

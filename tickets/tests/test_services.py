@@ -101,7 +101,7 @@ def test_it_records_every_field_change_old_to_new_and_moves_sla_with_priority(
 def test_it_records_a_human_correction_of_the_ai_category(make_ticket, engineer_a, printers):
     ticket = make_ticket()
     ticket_update(ticket=ticket, actor=None, by_assistant=True, category=printers)
-    network = Category.objects.get(slug="network")
+    network = Category.objects.get_or_create(slug="network", defaults={"name": "Network"})[0]
     ticket_update(ticket=ticket, actor=engineer_a, category=network)
     correction = ticket.events.get(kind=TicketEvent.Kind.AI_CORRECTION)
     assert (correction.field, correction.old_value, correction.new_value) == (

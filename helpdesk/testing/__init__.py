@@ -1,0 +1,1 @@
+"""Shared test helpers (pytest plugins) for every app's tests."""

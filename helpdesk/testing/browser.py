@@ -1,0 +1,100 @@
+"""Playwright fixtures for browser tests: Debian's Chromium (never a downloaded browser) against live_server.
+
+Use `browser_page` (a fresh context and page per test, pointed at the live server) and `screenshot(name)`
+to save numbered PNGs under test-artifacts/<test name>/. A last screenshot is saved when the test ends,
+pass or fail. Mark such tests with @pytest.mark.browser.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+UNSAFE_CHARACTERS = re.compile(r"[^\w.-]+")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a browser test's transactional flush, put back the rows migrations seeded (categories...).
+
+    pytest-django's serialized rollback reloads them only at the start of the next such test, so a kept
+    test database (--reuse-db) would otherwise start every later session without them.
+    """
+    result = yield
+    if "browser_page" in getattr(item, "fixturenames", ()):
+        from django.db import connection
+        from pytest_django.plugin import blocking_manager_key
+
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents:
+            with item.config.stash[blocking_manager_key].unblock():
+                connection.creation.deserialize_db_from_string(contents)
+    return result
+
+
+@pytest.fixture
+def chromium_browser(monkeypatch):
+    """Chromium for one test. Playwright's sync API runs an event loop in this thread while it lives, and
+    the test's own ORM calls stay synchronous, so Django's async-safety guard stands down until it stops.
+    """
+    from playwright.sync_api import sync_playwright
+
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: run scripts/ensure_chromium (apt-get install chromium)."
+        )
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def artifacts_dir(request) -> Path:
+    folder = ARTIFACTS / UNSAFE_CHARACTERS.sub("_", request.node.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def browser_page(django_db_serialized_rollback, live_server, chromium_browser, artifacts_dir):
+    """A page at the live server's address: `page.goto("/tickets/")` works with relative URLs.
+
+    live_server needs a transactional database, whose teardown empties every table; the serialized
+    rollback puts back what migrations seeded (categories...) so later tests still find it.
+    """
+    context = chromium_browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    page.screenshot(path=str(artifacts_dir / "final.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def screenshot(browser_page, artifacts_dir):
+    """Save a numbered full-page screenshot of the browser page: screenshot("ticket-created")."""
+    taken = []
+
+    def _take(name: str) -> Path:
+        taken.append(name)
+        path = artifacts_dir / f"{len(taken):02d}-{UNSAFE_CHARACTERS.sub('_', name)}.png"
+        browser_page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _take
