@@ -1,9 +1,9 @@
 """One eval run: load a dataset into throwaway sites, run the product's real code paths, score, report.
 
-The system side calls exactly what production calls: `retrieval.selectors.similar_cases` for retrieval,
-the provider's `categorize` over the same site's similar cases for triage (as tickets.triage does, without
-creating a ticket per query), and the provider's `draft_reply` over `retrieval.grounding.build_context`
-for replies. Baselines run in the same pass on the same queries.
+The system side calls exactly what production calls: `retrieval.selectors.similar_cases` for retrieval;
+for triage and replies, `retrieval.grounding.build_context` then the provider's `categorize` and
+`draft_reply`, as tickets.triage does (without creating a ticket per query). Baselines run in the same
+pass on the same queries.
 """
 
 from __future__ import annotations
@@ -121,34 +121,35 @@ class Pipeline:
         record.violations += self._foreign(cases, site.pk)
         record.ranking, record.outside = self._doc_ids(cases)
 
-    def triage(self, record: QueryRecord, site) -> None:
-        from retrieval.grounding import DEFAULT_K
-        from retrieval.selectors import similar_cases
+    def context(self, record: QueryRecord, site):
+        """The grounding both triage and drafts use in production (tickets.triage): built once per query,
+        its build time added to each suggestion's latency since production builds it for each."""
+        from retrieval.grounding import build_context
 
         started = time.perf_counter()
-        cases = similar_cases(site=site, text=record.query.text, k=DEFAULT_K, embedder=self.embedder)
+        context = build_context(site=site, text=record.query.text)
+        record.violations += self._foreign(context.cases, site.pk)
+        return context, (time.perf_counter() - started) * 1000
+
+    def triage(self, record: QueryRecord, site, context, context_ms: float) -> None:
+        started = time.perf_counter()
         result = self.provider.categorize(
             site=site,
             text=record.query.text,
-            cases=cases,
+            cases=context.cases,
             categories=self.categories,
             priorities=self.priorities,
         )
-        record.triage_ms = (time.perf_counter() - started) * 1000
-        record.violations += self._foreign(cases, site.pk)
+        record.triage_ms = context_ms + (time.perf_counter() - started) * 1000
         record.triage_category = result.category
         record.triage_confidence = result.confidence
         record.triage_accepted = result.category is not None and not result.needs_human
         record.triage_tokens = result.usage.prompt_tokens + result.usage.completion_tokens
 
-    def draft(self, record: QueryRecord, site) -> None:
-        from retrieval.grounding import build_context
-
+    def draft(self, record: QueryRecord, site, context, context_ms: float) -> None:
         started = time.perf_counter()
-        context = build_context(site=site, text=record.query.text)
         result = self.provider.draft_reply(site=site, text=record.query.text, context=context)
-        record.draft_ms = (time.perf_counter() - started) * 1000
-        record.violations += self._foreign(context.cases, site.pk)
+        record.draft_ms = context_ms + (time.perf_counter() - started) * 1000
         by_key = {source.key: source for source in context.sources}
         record.violations += sum(1 for key in result.citations if key not in by_key)
         record.reply, record.reply_refused = result.body, bool(result.refused or not result.citations)
@@ -186,11 +187,13 @@ def run_queries(dataset: Dataset, sandbox: Sandbox, options: RunOptions) -> list
             record.bm25_ranking = (
                 [doc_id for doc_id, _ in index.search(query.text, RETRIEVAL_K)] if index else []
             )
+        if "triage" in options.suites or "replies" in options.suites:
+            context, context_ms = pipeline.context(record, site)
         if "triage" in options.suites:
-            pipeline.triage(record, site)
+            pipeline.triage(record, site, context, context_ms)
             record.vote_category = bm25_vote(index, labels, query.text, k=DEFAULT_K)[0] if index else None
         if "replies" in options.suites:
-            pipeline.draft(record, site)
+            pipeline.draft(record, site, context, context_ms)
         records.append(record)
     return records
 
