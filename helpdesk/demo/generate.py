@@ -120,6 +120,12 @@ INTERNAL_NOTES = [
     "Spoke to {me} by phone, easier than email.",
     "Added to the site's known issues list.",
 ]
+ESCALATION_FAILURES = ["Tried all that, still the same.", "no, didn't work", "Still not working I'm afraid."]
+ENGINEER_CHAT_GREETINGS = [
+    "Hi {me}, {eng} here. I've picked this up and I'll be in touch shortly.",
+    "Hi {me}, it's {eng} from the helpdesk. Looking at this now.",
+    "{eng} here - I've got your ticket, give me 10 minutes and I'll call you.",
+]
 REVIEW_COMMENTS = {
     1: ["Took days and it's still not right.", "Nobody called me back."],
     2: ["Fixed in the end but this keeps happening.", "Slow response, we were stuck all morning."],
@@ -510,15 +516,15 @@ class Generator:
         return "\n".join(f"{n}. {step.format_map(slots)}" for n, step in enumerate(archetype.steps, 1))
 
     def escalated_chat(self, ticket: dict) -> dict:
+        """The chat a chat-source ticket came from, shaped like chat.services.conversation_escalate makes it:
+        the ticket's description is the transcript so far, then a system note and the engineer joins."""
         archetype = ARCHETYPES_BY_KEY[ticket["archetype"]]
         requester = next(c for c in self.customers[ticket["site"]] if c["username"] == ticket["requester"])
         slots = ticket["_slots"]
-        engineer = next(e for e in self.engineers if e["username"] == ticket["assignee"])
-        at = ticket["created_at"] - timedelta(minutes=self.rng.randint(3, 8))
         opener = self._pick_description(archetype, ticket["_index"]).format_map(slots)
-        messages = [("customer", ticket["requester"], self._typos(opener))]
+        before = [("customer", ticket["requester"], self._typos(opener))]
         if archetype.steps:
-            messages += [
+            before += [
                 (
                     "assistant",
                     None,
@@ -526,52 +532,52 @@ class Generator:
                     + self._steps_text(archetype, slots)
                     + "\n\nDid that help?",
                 ),
+                ("customer", ticket["requester"], self.rng.choice(ESCALATION_FAILURES)),
                 (
-                    "customer",
-                    ticket["requester"],
-                    self.rng.choice(
-                        [
-                            "Tried all that, still the same.",
-                            "no, didn't work",
-                            "Still not working I'm afraid.",
-                        ]
-                    ),
+                    "assistant",
+                    None,
+                    "I'm sorry that didn't fix it. I can't go further from here: choose "
+                    '"I still need help" and an engineer who looks after your site will take over.',
                 ),
             ]
-            handover = "I couldn't find a fix you can do yourself, so I've turned this into a ticket"
         else:
-            handover = "That one needs someone from the helpdesk, so I've turned it into a ticket"
-        messages += [
+            before.append(
+                (
+                    "assistant",
+                    None,
+                    'That one needs someone from the helpdesk rather than me. Choose "I still '
+                    "need help\" and I'll pass this conversation to an engineer who looks after your site.",
+                )
+            )
+        names = {"customer": _full_name(requester), "assistant": "Assistant (AI)"}
+        ticket["description"] = "\n\n".join(f"{names[kind]}: {body}" for kind, _, body in before)
+        engineer = next(e for e in self.engineers if e["username"] == ticket["assignee"])
+        greeting = self.rng.choice(ENGINEER_CHAT_GREETINGS).format(
+            me=requester["first_name"], eng=engineer["first_name"]
+        )
+        after = [
             (
-                "assistant",
+                "system",
                 None,
-                f"{handover} for the team. An engineer who looks after your site will pick it up.",
+                "A ticket was created from this conversation. An engineer will reply here.",
+                ticket["created_at"],
             ),
-            ("system", None, f"Ticket created: {ticket['title']}"),
-            (
-                "engineer",
-                engineer["username"],
-                self.rng.choice(
-                    [
-                        "Hi {me}, {eng} here. I've picked this up and I'll be in touch shortly.",
-                        "Hi {me}, it's {eng} from the helpdesk. Looking at this now.",
-                        "{eng} here - I've got your ticket, give me 10 minutes and I'll call you.",
-                    ]
-                ).format(me=requester["first_name"], eng=engineer["first_name"]),
-            ),
+            ("engineer", engineer["username"], greeting, ticket["first_responded_at"]),
             (
                 "customer",
                 ticket["requester"],
                 self.rng.choice(["Great, thank you.", "thanks!", "Ok, thanks"]),
+                ticket["first_responded_at"] + timedelta(minutes=self.rng.randint(1, 20)),
             ),
         ]
+        start = ticket["created_at"] - timedelta(seconds=125 * len(before) + 10)
         return self._conversation(
             ticket["site"],
             requester,
             ticket["title"],
             "escalated",
-            at,
-            messages,
+            start,
+            before + after,
             archetype.key,
             ticket=ticket,
         )
@@ -626,8 +632,8 @@ class Generator:
         self, site, requester, subject, outcome, at, messages, archetype_key, ticket=None
     ) -> dict:
         rows = []
-        for author_kind, author, body in messages:
-            at = at + timedelta(seconds=self.rng.randint(8, 120))
+        for author_kind, author, body, *when in messages:
+            at = when[0] if when else at + timedelta(seconds=self.rng.randint(8, 120))
             rows.append({"author_kind": author_kind, "author": author, "body": body, "at": at})
         conversation = {
             "key": f"C{len(self.conversations) + 1:03d}",
