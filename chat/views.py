@@ -75,14 +75,17 @@ def start(request: HttpRequest) -> HttpResponse:
         conversations = conversations_for_user(user=request.user)[:50]
         context = {"conversations": conversations, "form": form, "can_start": True}
         return render(request, "chat/index.html", context, status=422)
-    conversation, _ = conversation_start(
+    conversation, question = conversation_start(
         site=request.user.site,
         customer=request.user,
         body=form.cleaned_data["body"],
         client_key=form.cleaned_data["client_key"],
     )
     if _wants_json(request):
-        return JsonResponse({"conversation_id": conversation.pk, "url": conversation.get_absolute_url()})
+        payload = {"conversation_id": conversation.pk, "url": conversation.get_absolute_url()}
+        return JsonResponse(
+            {**payload, "message": message_as_dict(question), "answer_url": question.answer_url()}
+        )
     return redirect(conversation.get_absolute_url())
 
 
