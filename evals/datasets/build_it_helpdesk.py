@@ -282,7 +282,7 @@ ARCHETYPES = [
         "dead-port",
         "network",
         "normal",
-        ["Network port not working at desk in {room}", "No link light on wall port"],
+        ["Network port not working in {room}", "No link light on wall port"],
         [
             "Desk PC {device} in {room} shows 'network cable unplugged'. Cable swapped, same result; no link light.",
             "Wired connection dead at one desk in {room}; laptop works on the neighbouring port.",
@@ -1177,15 +1177,16 @@ OFF_TOPIC = [
     "translate 'good morning' into Portuguese",
 ]
 
+# Colour added to fault reports only: a new-starter or purchase request does not "start after the weekend".
 CONTEXT_LINES = [
     "Started after the weekend.",
     "Reported by phone.",
-    "Urgent as per the user.",
     "Happens several times a day.",
     "Workaround: using a colleague's machine.",
     "",
     "",
 ]
+REQUESTS = {"new-starter", "leaver", "software-install", "purchase-advice", "desk-move", "calendar-delegate"}
 CLOSINGS = ["Confirmed working with the user.", "User confirmed fixed.", "Closed after follow-up.", ""]
 PRIORITIES = ["low", "normal", "high", "urgent"]
 
@@ -1255,7 +1256,7 @@ def build(seed: int = 7) -> tuple[dict, list[dict], list[dict]]:
                 doc_id = f"{site}-d{doc_number:03d}"
                 if kind == "ticket":
                     body = fill(rng.choice(arch["bodies"]), values)
-                    extra = rng.choice(CONTEXT_LINES)
+                    extra = "" if arch["slug"] in REQUESTS else rng.choice(CONTEXT_LINES)
                     body = f"{body} {extra}".strip()
                     resolution = (
                         f"{fill(rng.choice(arch['resolutions']), values)} {rng.choice(CLOSINGS)}".strip()
@@ -1266,7 +1267,8 @@ def build(seed: int = 7) -> tuple[dict, list[dict], list[dict]]:
                     title = f"Chat: {fill(rng.choice(arch['titles']), values)}"
                 else:
                     body, resolution = _article(arch, values)
-                    title = f"How to fix: {fill(arch['titles'][0], values)}"
+                    generic = [t for t in arch["titles"] if "{device}" not in t and "{person}" not in t]
+                    title = f"How to fix: {fill((generic or arch['titles'])[0], values)}"
                 documents.append(
                     {
                         "id": doc_id,
