@@ -59,6 +59,11 @@ def test_it_loads_sites_people_resolved_tickets_transcripts_and_articles(loaded)
     assert transcripts.filter(outcome="deflected").count() >= 15
     assert transcripts.filter(outcome="escalated", ticket__isnull=False).count() >= 10
     assert Message.objects.filter(author_kind="engineer").exists()
+    assert not transcripts.filter(outcome="deflected", ticket__isnull=False).exists()
+    for conversation in transcripts.filter(outcome="escalated").select_related("ticket"):
+        assert conversation.ticket.source == "chat"
+        assert conversation.ticket.requester_id == conversation.customer_id
+        assert conversation.ticket.description.startswith(conversation.customer.display_name + ": ")
     assert Article.objects.filter(site__isnull=True, state="published").count() >= 5
     assert Article.objects.filter(site__isnull=False, state="published").count() >= 10
     assert Article.objects.filter(state="draft").exists()
