@@ -256,7 +256,10 @@ class Generator:
         if self.site_archetype_counts.get((site, archetype.key), 0) >= 2 and self.rng.random() < 0.3:
             extra = self.rng.choice(RECURRING) + extra
         body = self._typos(core + extra)
-        return (self.rng.choice(GREETINGS) + body + self.rng.choice(SIGNOFFS).format_map(slots)).strip()
+        greeting = self.rng.choice(GREETINGS)
+        if greeting.endswith(", ") and body[:2] not in ("I ", "I'"):
+            body = body[0].lower() + body[1:]  # "Hiya, my laptop..." runs on as one sentence
+        return (greeting + body + self.rng.choice(SIGNOFFS).format_map(slots)).strip()
 
     def _pick_description(self, archetype: Archetype, index: int) -> str:
         return archetype.descriptions[index] if archetype.paired else self.rng.choice(archetype.descriptions)
