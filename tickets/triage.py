@@ -101,7 +101,7 @@ def triage_ticket(*, ticket_id: int, provider: GuardedProvider | None = None) ->
                 "confidence": result.confidence,
                 "needs_human": result.needs_human,
                 "sources": result.sources,
-                "provider": provider.name,
+                "provider": result.answered_by,
             },
         )
         if result.needs_human:
@@ -173,7 +173,7 @@ def ticket_draft_reply(
             "body": result.body,
             "sources": result.citations,
             "refused": result.refused,
-            "provider": provider.name,
+            "provider": result.answered_by,
         },
     )
     return TicketDraft(body=result.body, sources=cited, refused=result.refused, event_id=event.pk)

@@ -33,6 +33,7 @@ class CategorizeResult:
     needs_human: bool
     sources: list[str]  # citation keys of the cases that supported the answer
     usage: Usage = field(default_factory=Usage)
+    answered_by: str = ""  # the provider that answered, set by the guard (the fallback, maybe)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class DraftResult:
     citations: list[str]  # citation keys actually cited in the body, all of them retrieved sources
     refused: bool = False  # no grounding: the body says so instead of guessing
     usage: Usage = field(default_factory=Usage)
+    answered_by: str = ""
 
 
 class Provider(Protocol):

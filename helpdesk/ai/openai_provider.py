@@ -93,7 +93,7 @@ def retry_after_seconds(error: openai.APIStatusError) -> float | None:
 def describe(error: Exception) -> str:
     status = getattr(error, "status_code", None)
     message = getattr(error, "message", "") or str(error)
-    return f"{type(error).__name__}" + (f" (HTTP {status})" if status else "") + f": {message}"[:300]
+    return (f"{type(error).__name__}" + (f" (HTTP {status})" if status else "") + f": {message}")[:300]
 
 
 class OpenAIProvider:

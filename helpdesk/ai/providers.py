@@ -9,6 +9,7 @@ process reads the same table, so they all agree without a shared cache.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import time
@@ -142,7 +143,7 @@ class GuardedProvider:
                 error="; ".join(failures),
                 **ids,
             )
-            return result
+            return dataclasses.replace(result, answered_by=provider.name)
         raise AIUnavailable("; ".join(failures))
 
     @staticmethod
@@ -242,7 +243,7 @@ class GuardedProvider:
                 error="; ".join(failures),
                 **ids,
             )
-            yield result
+            yield dataclasses.replace(result, answered_by=provider.name)
             return
         raise AIUnavailable("; ".join(failures))
 

@@ -161,6 +161,7 @@ def test_it_falls_back_to_offline_when_openai_keeps_failing(site_a, guarded, del
     assert cassette.play_count == 3  # bounded: three attempts, then the fallback
     assert len(delays) == 2 and all(0 < delay <= 1.0 for delay in delays)
     assert result.category == "printers" and result.sources == ["ticket:101", "ticket:102"]
+    assert result.answered_by == "offline"
     rows = list(AIInteraction.objects.order_by("pk").values_list("provider", "outcome", "error"))
     assert rows[0][:2] == ("openai", "error") and "HTTP 500" in rows[0][2]
     assert rows[1][:2] == ("offline", "fallback") and "openai" in rows[1][2]
