@@ -183,17 +183,18 @@ class OfflineProvider:
         winner = max(category_votes, key=category_votes.get)
         confidence = category_votes[winner] / (sum(category_votes.values()) + self.min_similarity)
         supporters = [case for case in voters if case.category == winner]
-        result = CategorizeResult(
+        priority = max(priority_votes, key=priority_votes.get) if priority_votes else None
+        tags = self.tags(text, supporters)
+        # What an LLM would have answered, so offline and model calls are counted alike in the log.
+        completion = f"{winner} {priority} {' '.join(tags)} {confidence:.4f}"
+        return CategorizeResult(
             category=winner,
-            priority=max(priority_votes, key=priority_votes.get) if priority_votes else None,
-            tags=self.tags(text, supporters),
+            priority=priority,
+            tags=tags,
             confidence=round(confidence, 4),
             needs_human=confidence <= MAJORITY,
             sources=[case.citation_key for case in supporters],
-        )
-        completion = f"{result.category} {result.priority} {' '.join(result.tags)} {result.confidence}"
-        return CategorizeResult(
-            **{**result.__dict__, "usage": Usage(prompt_tokens, count_tokens(completion))},
+            usage=Usage(prompt_tokens, count_tokens(completion)),
         )
 
     @staticmethod
