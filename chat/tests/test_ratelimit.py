@@ -3,7 +3,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chat.models import RateLimitWindow
-from helpdesk.ratelimit import RateLimited, rate_limit_hit, rate_limit_prune
+from chat.tasks import ratelimit_windows_prune
+from helpdesk.ratelimit import RateLimited, rate_limit_hit
 
 NOW = datetime(2026, 11, 29, 12, 0, 50, tzinfo=UTC)
 
@@ -28,5 +29,5 @@ def test_it_prunes_old_windows(customer_a):
     rate_limit_hit(user=customer_a, scope="chat", now=NOW - timedelta(days=2))
     rate_limit_hit(user=customer_a, scope="chat")
 
-    assert rate_limit_prune() == 1
+    assert ratelimit_windows_prune() == 1
     assert RateLimitWindow.objects.count() == 1
