@@ -8,6 +8,7 @@ pass on the same queries.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import time
@@ -26,6 +27,7 @@ from evals.report import compare_deltas, write_html, write_json
 from evals.sandbox import Sandbox
 
 SUITES = ("triage", "retrieval", "replies")
+CASSETTE_DIR = Path(settings.BASE_DIR) / "fixtures" / "cassettes" / "evals"
 RETRIEVAL_K = 10
 RECALL_KS = (1, 3, 5, 10)
 
@@ -39,6 +41,12 @@ class RunOptions:
     compare: Path | None = None
     limit: int | None = None
     progress: bool = True
+    cassette: Path | None = None
+    record: bool = False
+
+
+class EvalsError(Exception):
+    """A run that cannot start as asked (a missing recording, no key to record with)."""
 
 
 @dataclass
@@ -381,6 +389,50 @@ def build_report(dataset: Dataset, records: list[QueryRecord], options: RunOptio
     return {"run": run, "scores": dict(scores), "details": details, "notes": []}
 
 
+def openai_recording(options: RunOptions, dataset: Dataset):
+    """Replay (or, with --record, record) the run's OpenAI traffic, so `--provider openai` is deterministic.
+
+    Requests match on method and URL path, in order: a run makes the same calls in the same order, while
+    the ids inside the prompts differ between runs (each run creates fresh rows).
+    """
+    if (options.provider or settings.AI_PROVIDER) != "openai":
+        return contextlib.nullcontext()
+    import vcr
+
+    cassette = Path(options.cassette or CASSETTE_DIR / f"{dataset.name}.yaml")
+    if options.record and not settings.OPENAI_API_KEY:
+        raise EvalsError("--record calls the real OpenAI API: set OPENAI_API_KEY.")
+    if not options.record and not cassette.is_file():
+        raise EvalsError(
+            f"--provider openai replays {cassette}, which does not exist: record it once with "
+            "--provider openai --record and OPENAI_API_KEY set."
+        )
+    recorder = vcr.VCR(
+        record_mode="all" if options.record else "none",
+        match_on=["method", "scheme", "host", "port", "path"],
+        filter_headers=["authorization", "openai-organization", "openai-project", "cookie", "set-cookie"],
+        decode_compressed_response=True,
+    )
+    return recorder.use_cassette(str(cassette))
+
+
+def ai_calls(sandbox: Sandbox) -> dict:
+    """What the provider layer logged for the run's sites: calls per provider and outcome (fallbacks show)."""
+    from django.db.models import Count, Sum
+
+    from helpdesk.models import AIInteraction
+
+    rows = (
+        AIInteraction.objects.filter(site__in=list(sandbox.sites.values()))
+        .values("provider", "outcome")
+        .annotate(
+            calls=Count("id"), prompt_tokens=Sum("prompt_tokens"), completion_tokens=Sum("completion_tokens")
+        )
+        .order_by("provider", "outcome")
+    )
+    return {f"{row['provider']}:{row['outcome']}": row for row in rows}
+
+
 def new_run_id() -> str:
     return f"{timezone.now():%Y%m%d%H%M%S}-{secrets.token_hex(2)}"
 
@@ -388,16 +440,20 @@ def new_run_id() -> str:
 def run_evals(options: RunOptions, *, echo: Callable[[str], None] = lambda _message: None) -> dict:
     """Run the suites of `options` on a dataset and write report.json and report.html; returns the report.
 
-    The throwaway sites are deleted in a `finally`, so even a failing run leaves no rows behind.
+    The throwaway sites are deleted on the way out of the run, so even a failing run leaves no rows behind.
     """
     from knowledge.services import index_site
     from retrieval.embedders import model_name_for
 
     dataset = load_dataset(options.dataset).limited(options.limit)
+    recording = openai_recording(options, dataset)
     run_id = new_run_id()
     started_at, started = timezone.now(), time.monotonic()
     sandbox = Sandbox(run_id=run_id)
-    try:
+    with contextlib.ExitStack() as cleanup:
+        # Registered first, so it runs last: after the recording closes, and whatever failed before.
+        cleanup.callback(sandbox.destroy)
+        cleanup.enter_context(recording)
         sandbox.create(dataset)
         echo(
             f"Loading {len(dataset.documents)} documents into {len(sandbox.sites)} throwaway sites ({run_id})"
@@ -411,8 +467,7 @@ def run_evals(options: RunOptions, *, echo: Callable[[str], None] = lambda _mess
                 index_site(site=site, progress=bar)
         index_seconds = time.monotonic() - index_started
         records = run_queries(dataset, sandbox, options)
-    finally:
-        sandbox.destroy()
+        calls = ai_calls(sandbox)
     provider = options.provider or settings.AI_PROVIDER
     run = {
         "id": run_id,
@@ -431,6 +486,12 @@ def run_evals(options: RunOptions, *, echo: Callable[[str], None] = lambda _mess
         "index_seconds": round(index_seconds, 2),
     }
     report = build_report(dataset, records, options, run)
+    report["details"]["ai_calls"] = calls
+    fallbacks = sum(row["calls"] for key, row in calls.items() if key.endswith(":fallback"))
+    if fallbacks:
+        report["notes"].append(
+            f"{fallbacks} provider call(s) failed and were answered by the offline fallback."
+        )
     if provider == "offline":
         report["notes"].append(
             "Replies judged by embedding similarity with the local embedder (offline judge)."

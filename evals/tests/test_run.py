@@ -2,7 +2,7 @@ import json
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from evals.runner import RunOptions, run_evals
 from evals.sandbox import leftover_sites
@@ -58,6 +58,8 @@ def test_it_runs_every_suite_in_throwaway_sites_and_removes_them(tmp_path, site_
     written = json.loads((tmp_path / "out" / "report.json").read_text())
     assert written["run"]["dataset"]["queries"] == 10
     assert (tmp_path / "out" / "report.html").read_text().count("<svg") == 3
+    calls = report["details"]["ai_calls"]
+    assert calls["offline:ok"]["calls"] + calls["offline:refused"]["calls"] == 20  # 10 triages, 10 drafts
 
 
 @pytest.mark.django_db(transaction=True)
@@ -101,3 +103,20 @@ def test_it_compares_against_a_previous_report_from_the_command(tmp_path, capsys
     assert second["compare"]["deltas"]["retrieval.mrr"] == pytest.approx(0.0)
     assert "retrieval.mrr" in capsys.readouterr().out
     assert "triage.accuracy" not in second["scores"]
+
+
+def test_it_refuses_to_run_openai_without_a_recording_to_replay(tmp_path, db):
+    dataset = write_tiny_dataset(tmp_path / "tiny")
+    with pytest.raises(CommandError, match="does not exist: record it once"):
+        call_command(
+            "evals",
+            "run",
+            "--dataset",
+            str(dataset),
+            "--provider",
+            "openai",
+            "--cassette",
+            str(tmp_path / "missing.yaml"),
+            "--no-progress",
+        )
+    assert not leftover_sites().exists()

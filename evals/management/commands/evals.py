@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from evals.datasets.loader import DatasetError
 from evals.report import check_against_baseline, console_table
-from evals.runner import SUITES, RunOptions, run_evals
+from evals.runner import SUITES, EvalsError, RunOptions, run_evals
 
 DEFAULT_BASELINE = Path(__file__).resolve().parents[2] / "baseline.json"
 
@@ -33,6 +33,8 @@ class Command(BaseCommand):
         run.add_argument("--compare", default=None, help="A previous report.json to show deltas against")
         run.add_argument("--limit", type=int, default=None, help="At most N queries per site (quick runs)")
         run.add_argument("--no-progress", action="store_true", help="No progress bars")
+        run.add_argument("--cassette", default=None, help="openai: recording to replay (default per dataset)")
+        run.add_argument("--record", action="store_true", help="openai: record the cassette (needs a key)")
 
         check = sub.add_parser("check", help="Fail when a headline score fell below the accepted baseline.")
         check.add_argument("--report", required=True)
@@ -50,7 +52,9 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         return getattr(self, f"handle_{action}")(**options)
 
-    def handle_run(self, *, dataset, suite, provider, out, compare, limit, no_progress, **_):
+    def handle_run(
+        self, *, dataset, suite, provider, out, compare, limit, no_progress, cassette, record, **_
+    ):
         suites = [name.strip() for name in suite.split(",") if name.strip()]
         unknown = set(suites) - set(SUITES)
         if unknown or not suites:
@@ -63,10 +67,12 @@ class Command(BaseCommand):
             compare=Path(compare) if compare else None,
             limit=limit,
             progress=not no_progress,
+            cassette=Path(cassette) if cassette else None,
+            record=record,
         )
         try:
             report = run_evals(options, echo=self.stdout.write)
-        except DatasetError as error:
+        except (DatasetError, EvalsError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(console_table(report))
         self.stdout.write(f"\nReport: {report['run']['out']}/report.html ({report['run']['duration_s']} s)")
