@@ -11,9 +11,11 @@ import logging
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.parser import Parser
 
 from chat.api import router as chat_router
 from helpdesk.ai.base import AIUnavailable
@@ -65,6 +67,37 @@ ERROR_SCHEMA = {
 }
 
 
+def _nul_errors(value, loc: list) -> list[dict]:
+    if isinstance(value, str):
+        return (
+            [{"loc": loc, "msg": "Text may not contain NUL characters.", "type": "string_nul"}]
+            if "\x00" in value
+            else []
+        )
+    if isinstance(value, dict):
+        return [error for key, item in value.items() for error in _nul_errors(item, [*loc, str(key)])]
+    if isinstance(value, list):
+        return [error for index, item in enumerate(value) for error in _nul_errors(item, [*loc, index])]
+    return []
+
+
+class HelpdeskParser(Parser):
+    """JSON and form input, refusing NUL characters up front: PostgreSQL cannot store them in text, so
+    they would otherwise surface as a database error (a 500) deep inside some service."""
+
+    def parse_body(self, request: HttpRequest):
+        data = super().parse_body(request)
+        if errors := _nul_errors(data, ["body"]):
+            raise ValidationError(errors)
+        return data
+
+    def parse_querydict(self, data, list_fields, request: HttpRequest):
+        result = super().parse_querydict(data, list_fields, request)
+        if errors := _nul_errors(result, ["query" if data is request.GET else "form"]):
+            raise ValidationError(errors)
+        return result
+
+
 class HelpdeskAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
@@ -72,10 +105,12 @@ class HelpdeskAPI(NinjaAPI):
         error_ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         for path_item in schema["paths"].values():
             for operation in path_item.values():
-                responses = operation.setdefault("responses", {})
+                # ninja keys responses by int, OpenAPI by string: normalize so JSON export can sort them.
+                responses = {str(status): value for status, value in operation.get("responses", {}).items()}
+                operation["responses"] = responses
+                # Errors have one shape whatever a router declared: they all leave through the handlers below.
                 for status, description in ERROR_STATUSES.items():
-                    if status not in responses:
-                        responses[status] = {"description": description, **error_ref}
+                    responses[status] = {"description": description, **error_ref}
         return schema
 
 
@@ -85,6 +120,7 @@ api = HelpdeskAPI(
     description="Tickets, chat, knowledge and retrieval of the grounded helpdesk. See docs/api.md.",
     urls_namespace="api",
     auth=api_auth,
+    parser=HelpdeskParser(),
     docs_url="/docs",
 )
 
@@ -96,7 +132,12 @@ def error_response(
 
 
 def _loc(item: dict) -> list:
-    return [part if isinstance(part, int) else str(part) for part in item.get("loc", ())]
+    loc = [part if isinstance(part, int) else str(part) for part in item.get("loc", ())]
+    # ninja puts the body parameter's name after "body" ("payload" in every router): clients only
+    # know the JSON they sent, so the location is given within it.
+    if loc[:2] == ["body", "payload"]:
+        del loc[1]
+    return loc
 
 
 @api.exception_handler(ValidationError)
@@ -149,6 +190,9 @@ def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja wraps anything raised while parsing the body in a 400; our parser's refusals are field errors.
+    if isinstance(exc.__cause__, ValidationError):
+        return on_validation_error(request, exc.__cause__)
     return error_response(request, exc.status_code, str(exc))
 
 
@@ -184,6 +228,14 @@ def on_ai_unavailable(request: HttpRequest, exc: AIUnavailable) -> HttpResponse:
     response = error_response(request, 503, "The AI service is unavailable; try again later.")
     response["Retry-After"] = "30"
     return response
+
+
+@api.exception_handler(DataError)
+def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # The last line of defence for values the schemas let through but PostgreSQL refuses (an integer
+    # beyond bigint, a time zone offset it cannot store): the client sent them, so it is a 422.
+    logger.warning("Database refused a value on %s %s: %s", request.method, request.path, exc)
+    return error_response(request, 422, "A value is outside what the database can store.")
 
 
 @api.exception_handler(Exception)

@@ -1,5 +1,7 @@
 """Sites, the caller's identity, personal API tokens, and (for admins) service tokens and webhooks."""
 
+from datetime import UTC
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
@@ -38,11 +40,15 @@ def _admin(request: HttpRequest) -> Actor:
 
 
 def _future(value):
-    """Expiry must lie ahead; a naive time is read in the server's time zone."""
+    """Expiry must lie ahead; a naive time is read in the server's time zone, and it is stored in UTC."""
     if value is None:
         return None
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        value = value.astimezone(UTC)
+    except (OverflowError, ValueError) as error:
+        raise DjangoValidationError({"expires_at": ["This time is out of range."]}) from error
     if value <= timezone.now():
         raise DjangoValidationError({"expires_at": ["The expiry must be in the future."]})
     return value

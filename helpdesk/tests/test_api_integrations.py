@@ -185,7 +185,7 @@ def test_it_refuses_webhooks_to_non_admins_and_bad_events(api, admin_user, engin
     assert api(engineer_a).get("/api/v1/integrations/webhooks").status_code == 403
     bad = api(admin_user).post("/api/v1/integrations/webhooks", payload, content_type="application/json")
     assert bad.status_code == 422
-    assert bad.json()["errors"][0]["loc"][:3] == ["body", "payload", "events"]
+    assert bad.json()["errors"][0]["loc"][:2] == ["body", "events"]
 
 
 def test_it_shows_deliveries_with_their_attempts(api, admin_user, site_a):
