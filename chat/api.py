@@ -1,9 +1,11 @@
 """The chat over the API: the same services as the pages; the assistant's answer comes back whole.
 
 (Streaming is for browsers: GET /chat/<id>/messages/<message_id>/answer/ serves server-sent events.)
+Refusals are exceptions turned into responses by helpdesk/api.py: a too-long message is 422, a rate
+limit 429 with Retry-After, another site's conversation 404.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Router, Status
 
@@ -33,9 +35,14 @@ from chat.services import (
     message_post,
 )
 from helpdesk.integrations.auth import api_auth
-from helpdesk.ratelimit import RateLimited, rate_limit_hit, rate_limited, too_many_requests
+from helpdesk.ratelimit import rate_limit_hit
 
 router = Router(tags=["chat"], auth=api_auth)
+
+
+def _limit(request: HttpRequest, *scopes: str) -> None:
+    for scope in scopes:
+        rate_limit_hit(user=request.auth, scope=scope)
 
 
 def _exchange(conversation, message) -> dict:
@@ -48,28 +55,21 @@ def _exchange(conversation, message) -> dict:
     }
 
 
-def _invalid(error: ValidationError) -> dict:
-    return {"detail": " ".join(error.messages)}
-
-
 @router.get("/conversations", response=list[ConversationOut])
 def conversation_list(request: HttpRequest):
     return list(conversations_for_user(user=request.auth)[:100])
 
 
-@router.post("/conversations", response={201: ExchangeOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut})
-@rate_limited("chat", "ai")
+@router.post("/conversations", response={201: ExchangeOut})
 def conversation_create(request: HttpRequest, payload: MessageIn):
     """Ask the assistant a first question: the conversation, the question and the grounded answer."""
     user = request.auth
     if not user.is_customer:
-        return Status(403, {"detail": "Only customers start a conversation with the assistant."})
-    try:
-        conversation, message = conversation_start(
-            site=user.site, customer=user, body=payload.body, client_key=payload.client_key
-        )
-    except ValidationError as error:
-        return Status(422, _invalid(error))
+        raise PermissionDenied("Only customers start a conversation with the assistant.")
+    _limit(request, "chat", "ai")
+    conversation, message = conversation_start(
+        site=user.site, customer=user, body=payload.body, client_key=payload.client_key
+    )
     return Status(201, _exchange(conversation, message))
 
 
@@ -82,22 +82,18 @@ def conversation_detail(request: HttpRequest, conversation_id: int):
 def message_list(request: HttpRequest, conversation_id: int, after: int = 0):
     """Messages numbered after `after` (a cursor: the last `seq` you have)."""
     conversation = conversation_get_for_user(user=request.auth, pk=conversation_id)
-    return [
-        message_as_dict(message) for message in messages_after(conversation=conversation, after_seq=after)
-    ]
+    messages = messages_after(conversation=conversation, after_seq=after)
+    return [message_as_dict(message) for message in messages]
 
 
-@router.post(
-    "/conversations/{conversation_id}/messages",
-    response={201: ExchangeOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
-)
-@rate_limited("chat")
+@router.post("/conversations/{conversation_id}/messages", response={201: ExchangeOut, 409: ErrorOut})
 def message_create(request: HttpRequest, conversation_id: int, payload: MessageIn):
+    """A customer's or an engineer's message; a question to the assistant comes back with its answer."""
     user = request.auth
     conversation = conversation_get_for_user(user=user, pk=conversation_id)
+    asks_assistant = user.pk == conversation.customer_id and conversation.assistant_active
+    _limit(request, "chat", *(["ai"] if asks_assistant else []))
     try:
-        if user.pk == conversation.customer_id and conversation.assistant_active:
-            rate_limit_hit(user=user, scope="ai")
         message = message_post(
             site=conversation.site,
             conversation=conversation,
@@ -105,66 +101,45 @@ def message_create(request: HttpRequest, conversation_id: int, payload: MessageI
             body=payload.body,
             client_key=payload.client_key,
         )
-    except RateLimited as error:
-        return too_many_requests(request, error)
-    except PermissionDenied as error:
-        return Status(403, {"detail": str(error)})
-    except ValidationError as error:
-        return Status(422, _invalid(error))
     except ConversationClosed as error:
         return Status(409, {"detail": str(error)})
     return Status(201, _exchange(conversation, message))
 
 
-@router.post(
-    "/conversations/{conversation_id}/resolve", response={200: ConversationOut, 403: ErrorOut, 409: ErrorOut}
-)
-@rate_limited("chat")
+@router.post("/conversations/{conversation_id}/resolve", response={200: ConversationOut, 409: ErrorOut})
 def conversation_resolve_endpoint(request: HttpRequest, conversation_id: int):
+    """ "This solved it": closed as a deflection; the transcript is indexed."""
     conversation = conversation_get_for_user(user=request.auth, pk=conversation_id)
+    _limit(request, "chat")
     try:
         return Status(
             200, conversation_resolve(site=conversation.site, conversation=conversation, user=request.auth)
         )
     except ConversationClosed as error:
         return Status(409, {"detail": str(error)})
-    except PermissionDenied as error:
-        return Status(403, {"detail": str(error)})
 
 
-@router.post(
-    "/conversations/{conversation_id}/escalate", response={200: ConversationOut, 403: ErrorOut, 409: ErrorOut}
-)
-@rate_limited("chat")
+@router.post("/conversations/{conversation_id}/escalate", response={200: ConversationOut, 409: ErrorOut})
 def conversation_escalate_endpoint(request: HttpRequest, conversation_id: int):
     """ "I still need help": a ticket with the transcript, linked to the conversation."""
     conversation = conversation_get_for_user(user=request.auth, pk=conversation_id)
+    _limit(request, "chat")
     try:
         conversation_escalate(site=conversation.site, conversation=conversation, user=request.auth)
     except ConversationClosed as error:
         return Status(409, {"detail": str(error)})
-    except PermissionDenied as error:
-        return Status(403, {"detail": str(error)})
     conversation.refresh_from_db()
     return Status(200, conversation)
 
 
-@router.post("/messages/{message_id}/feedback", response={200: FeedbackOut, 403: ErrorOut, 422: ErrorOut})
-@rate_limited("chat")
+@router.post("/messages/{message_id}/feedback", response=FeedbackOut)
 def feedback_create(request: HttpRequest, message_id: int, payload: FeedbackIn):
     message = message_get_for_user(user=request.auth, pk=message_id)
-    try:
-        return Status(
-            200,
-            feedback_set(
-                site=message.site,
-                message=message,
-                user=request.auth,
-                helpful=payload.helpful,
-                comment=payload.comment,
-            ),
-        )
-    except PermissionDenied as error:
-        return Status(403, {"detail": str(error)})
-    except ValidationError as error:
-        return Status(422, _invalid(error))
+    _limit(request, "chat")
+    return feedback_set(
+        site=message.site,
+        message=message,
+        user=request.auth,
+        helpful=payload.helpful,
+        comment=payload.comment,
+    )

@@ -119,7 +119,7 @@ def test_it_explains_a_too_long_message_with_a_field_error(login, conversation_a
     assert as_page.status_code == 422
     assert "at most 20 characters" in as_page.content.decode()
     assert api.status_code == 422
-    assert "at most 20 characters" in api.json()["detail"]
+    assert "at most 20 characters" in api.json()["errors"][0]["msg"]
     assert conversation_a.messages.count() == 1
 
 
