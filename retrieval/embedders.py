@@ -18,8 +18,10 @@ from typing import Protocol
 
 import numpy as np
 from django.conf import settings
+from threadpoolctl import ThreadpoolController
 
 logger = logging.getLogger(__name__)
+_blas = ThreadpoolController()
 
 
 class EmbedderUnavailable(RuntimeError):
@@ -64,7 +66,8 @@ class LocalEmbedder:
     model_name = "local:all-MiniLM-L6-v2"
     dimensions = 384
     max_seq_length = 256  # sentence-transformers' max_seq_length for this model
-    batch_size = 32
+    batch_size = 64
+    max_batch_tokens = 4096  # texts x padded length per forward pass
 
     def __init__(self, model_dir: Path):
         from safetensors.numpy import load_file
@@ -88,17 +91,32 @@ class LocalEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        # Sorting by length keeps padding (wasted compute) small inside each batch.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        with self._lock:
+            encodings = self.tokenizer.encode_batch([text or " " for text in texts])
+        # Batches of similar length, capped in padded tokens: one long text does not pad a batch of short
+        # ones to 256 positions, and activations stay small enough to live in cache.
+        order = sorted(range(len(texts)), key=lambda i: sum(encodings[i].attention_mask))
         out = np.empty((len(texts), self.dimensions), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            indices = order[start : start + self.batch_size]
-            with self._lock:
-                encodings = self.tokenizer.encode_batch([texts[i] or " " for i in indices])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.float32)
-            out[indices] = self._forward(ids, mask)
+        # One BLAS thread per embedder call: parallelism comes from processes (web, q workers). On a busy
+        # 2-core machine OpenBLAS's spinning threads made a query 20x and a batch 10x slower
+        # (docs/retrieval.md).
+        with _blas.limit(limits=1, user_api="blas"):
+            for batch in self._batches(order, encodings):
+                length = max(sum(encodings[i].attention_mask) for i in batch)
+                ids = np.array([encodings[i].ids[:length] for i in batch], dtype=np.int64)
+                mask = np.array([encodings[i].attention_mask[:length] for i in batch], dtype=np.float32)
+                out[batch] = self._forward(ids, mask)
         return _normalize(out)
+
+    def _batches(self, order: list[int], encodings) -> list[list[int]]:
+        batches: list[list[int]] = [[]]
+        for i in order:
+            length = sum(encodings[i].attention_mask)
+            batch = batches[-1]
+            if batch and ((len(batch) + 1) * length > self.max_batch_tokens or len(batch) >= self.batch_size):
+                batches.append([])
+            batches[-1].append(i)
+        return batches
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         w, eps = self.w, self.eps
