@@ -19,4 +19,5 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/avatar/", views.profile_avatar, name="profile_avatar"),
     path("profile/password/", views.profile_password, name="profile_password"),
+    path("profile/<int:user_id>/avatar.png", views.avatar_image, name="avatar_image"),
 ]

@@ -2,13 +2,15 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from helpdesk.forms import AvatarForm, ProfileForm
+from helpdesk.models import User
 from helpdesk.services import profile_ensure
+from helpdesk.tenancy import can_see_site
 
 
 def _first_url(*names: str) -> str | None:
@@ -88,3 +90,21 @@ def profile_password(request: HttpRequest) -> HttpResponse:
     update_session_auth_hash(request, user)
     messages.success(request, "Your password was changed.")
     return redirect("profile")
+
+
+@login_required
+def avatar_image(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A profile picture: your own, the helpdesk's people, or (for staff) users of the sites they see."""
+    target = get_object_or_404(User.objects.select_related("profile"), pk=user_id, is_active=True)
+    viewer = request.user
+    visible = (
+        target.pk == viewer.pk
+        or target.is_staff_member
+        or (viewer.is_staff_member and target.site_id is not None and can_see_site(viewer, target.site_id))
+    )
+    avatar = getattr(target, "profile", None) and target.profile.avatar
+    if not visible or not avatar:
+        raise Http404("No picture.")
+    response = FileResponse(avatar.open("rb"), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=300"
+    return response

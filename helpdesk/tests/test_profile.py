@@ -142,3 +142,12 @@ def test_it_asks_for_a_login_first(client):
     response = client.get(reverse("profile"))
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
+
+
+def test_it_serves_pictures_to_those_who_may_see_them(login, customer_a, customer_b, engineer_a, engineer_b):
+    upload(login(customer_a), jpeg_with_exif())
+    url = reverse("avatar_image", args=[customer_a.pk])
+
+    for viewer, status in ((customer_a, 200), (engineer_a, 200), (customer_b, 404), (engineer_b, 404)):
+        assert login(viewer).get(url).status_code == status, viewer.username
+    assert login(customer_a).get(reverse("profile")).content.decode().count(url) == 1
