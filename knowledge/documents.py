@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from chat.models import Conversation, Message
 from knowledge.models import Article, SourceType
@@ -138,14 +138,10 @@ def chunk_text(title: str, text: str) -> list[ChunkText]:
 
 
 def source_url(source_type: str, source_id: int) -> str:
-    """Where an engineer opens the case. Ticket and chat pages are named `detail` in their apps."""
+    """Where an engineer opens the case."""
     name = {
         SourceType.TICKET: "tickets:detail",
-        SourceType.TRANSCRIPT: "chat:detail",
+        SourceType.TRANSCRIPT: "chat:conversation",
         SourceType.ARTICLE: "knowledge:article_detail",
     }[source_type]
-    try:
-        return reverse(name, args=[source_id])
-    except NoReverseMatch:
-        # The ticket and chat apps are built in parallel; until their pages exist, point at the API.
-        return f"/api/v1/{'tickets' if source_type == SourceType.TICKET else 'chat'}/{source_id}"
+    return reverse(name, args=[source_id])

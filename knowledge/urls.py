@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from knowledge import views
 
 app_name = "knowledge"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.article_list, name="article_list"),
+    path("new/", views.article_create, name="article_create"),
+    path("<int:pk>/", views.article_detail, name="article_detail"),
+    path("<int:pk>/edit/", views.article_edit, name="article_edit"),
+]

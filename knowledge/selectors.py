@@ -1,0 +1,61 @@
+"""Reads of KB articles, always through helpdesk.tenancy: another site's article is a 404."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from helpdesk.models import Site, User
+from helpdesk.tenancy import can_see_site, scope_to_site, scope_to_user, visible_sites
+from knowledge.models import Article
+from retrieval.selectors import similar_cases
+from retrieval.types import SourceType
+
+HELP_CENTRE_RESULTS = 20
+
+
+def articles_for_user(user: User, *, site: Site | None = None, q: str = "") -> QuerySet[Article]:
+    """Articles a user may read: staff see their sites' articles (drafts too) and the global ones;
+    customers see only published articles of their site and the global ones."""
+    articles = scope_to_user(Article.objects.select_related("site", "category", "author"), user, shared=True)
+    if not user.is_staff_member:
+        articles = articles.filter(state=Article.State.PUBLISHED)
+    if site is not None:
+        articles = articles.filter(Q(site=site) | Q(site__isnull=True))
+    if q:
+        articles = articles.filter(Q(title__icontains=q) | Q(body__icontains=q))
+    return articles.order_by("title", "pk")
+
+
+def article_get_for_user(user: User, pk: int) -> Article:
+    article = articles_for_user(user).filter(pk=pk).first()
+    if article is None:
+        raise Http404("No article matches the given query.")
+    return article
+
+
+def can_edit_article(user: User, article: Article) -> bool:
+    """Engineers edit the articles of the sites they cover; global articles (no site) belong to admins."""
+    if not user.is_staff_member:
+        return False
+    if article.site_id is None:
+        return user.is_helpdesk_admin
+    return can_see_site(user, article.site_id)
+
+
+def editable_sites(user: User) -> QuerySet[Site]:
+    """Sites a user may write articles for (global articles additionally need an admin)."""
+    return visible_sites(user) if user.is_staff_member else Site.objects.none()
+
+
+def help_centre_search(*, site: Site, q: str) -> list[Article]:
+    """Published articles of a site and the global KB for a customer's question, best first: the
+    semantic matches (hybrid retrieval over indexed articles), then plain keyword matches."""
+    published = scope_to_site(Article.objects.filter(state=Article.State.PUBLISHED), site, shared=True)
+    if not q.strip():
+        return list(published.order_by("title"))
+    cases = similar_cases(site=site, text=q, k=HELP_CENTRE_RESULTS, sources=[SourceType.ARTICLE])
+    found = published.in_bulk([case.source_id for case in cases])
+    ranked = [found[case.source_id] for case in cases if case.source_id in found]
+    keyword = published.filter(Q(title__icontains=q) | Q(body__icontains=q)).exclude(pk__in=found.keys())
+    return ranked + list(keyword.order_by("title")[: HELP_CENTRE_RESULTS - len(ranked)])
