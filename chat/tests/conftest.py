@@ -143,8 +143,10 @@ def asgi_server(transactional_db, tmp_path):
     def start() -> AsgiServer:
         port = _free_port()
         log = tmp_path / f"uvicorn-{port}.log"
+        # The browser fixture relaxes Django's async-safety guard for the test process only.
+        env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
         env = {
-            **os.environ,
+            **env,
             "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
             "DATABASE_URL": _database_url(),
             # Under ASGI every request runs in its own thread: persistent connections would leak.
