@@ -48,6 +48,9 @@ def _feed_poll(conversation_id: int, cursor: int) -> tuple[list[dict], dict | No
     conversation = Conversation.objects.filter(pk=conversation_id).first()
     if conversation is None:
         return [], None
+    if conversation.last_seq <= cursor:
+        # The idle case, most polls: one primary-key read, no message query.
+        return [], conversation_state_as_dict(conversation)
     messages = [
         message_as_dict(message) for message in messages_after(conversation=conversation, after_seq=cursor)
     ]

@@ -261,16 +261,14 @@ def assistant_reply_save(
     )
 
 
-def assistant_reply_wait(
-    *, question: Message, timeout: float | None = None, poll: float = 0.25
-) -> Message | None:
+def assistant_reply_wait(*, question: Message) -> Message | None:
     """The reply another process is writing, once saved; None if its claim went stale first."""
-    deadline = time.monotonic() + (timeout if timeout is not None else REPLY_CLAIM_TIMEOUT.total_seconds())
+    deadline = time.monotonic() + REPLY_CLAIM_TIMEOUT.total_seconds()
     while time.monotonic() < deadline:
         reply = Message.objects.filter(reply_to=question).first()
         if reply is not None:
             return reply
-        time.sleep(poll)
+        time.sleep(0.25)
     return None
 
 
@@ -294,16 +292,15 @@ def assistant_reply_ensure(*, question: Message) -> Message | None:
 # --- Decisions ----------------------------------------------------------------------------------------
 
 
-def _locked_open(site: Site, conversation: Conversation) -> Conversation:
+def _locked(site: Site, conversation: Conversation) -> Conversation:
     _check_site(site, conversation)
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    return conversation
+    return Conversation.objects.select_for_update().get(pk=conversation.pk)
 
 
 @transaction.atomic
 def conversation_resolve(*, site: Site, conversation: Conversation, user: User) -> Conversation:
     """ "This solved it": closed as a deflection, and the transcript queued for indexing."""
-    conversation = _locked_open(site, conversation)
+    conversation = _locked(site, conversation)
     if user.pk != conversation.customer_id:
         raise PermissionDenied("Only the customer decides that the assistant solved it.")
     if conversation.outcome == Conversation.Outcome.DEFLECTED and not conversation.is_open:
@@ -337,7 +334,7 @@ def _enqueue(task: str, *args) -> None:
 @transaction.atomic
 def conversation_close(*, site: Site, conversation: Conversation, user: User) -> Conversation:
     """An engineer ends a conversation (the ticket carries on); its transcript is indexed."""
-    conversation = _locked_open(site, conversation)
+    conversation = _locked(site, conversation)
     if not user.is_staff_member:
         raise PermissionDenied("Only the helpdesk closes a conversation this way.")
     if not conversation.is_open:
@@ -355,7 +352,7 @@ def conversation_escalate(*, site: Site, conversation: Conversation, user: User)
     from tickets.models import TicketSource
     from tickets.services import ticket_create
 
-    conversation = _locked_open(site, conversation)
+    conversation = _locked(site, conversation)
     if user.pk != conversation.customer_id:
         raise PermissionDenied("Only the customer hands a conversation to an engineer.")
     if conversation.ticket_id is not None:
