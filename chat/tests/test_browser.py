@@ -64,13 +64,14 @@ def test_it_deflects_escalates_and_delivers_the_engineers_reply_live(
 
 
 def test_it_closes_the_conversation_when_the_answer_solved_it(
-    asgi_server, chromium_browser, artifacts_dir, customer_a, indexed_ticket
+    asgi_server, chromium_browser, artifacts_dir, customer_a, admin_user, site_a, indexed_ticket
 ):
     server = asgi_server()
     page = page_for(chromium_browser, server, customer_a)
     page.set_viewport_size({"width": 390, "height": 844})
 
     page.goto("/chat/")
+    page.screenshot(path=str(artifacts_dir / "00-help-page-on-a-phone.png"), full_page=True)
     page.fill("#chat-start-body", QUESTION)
     page.get_by_role("button", name="Ask").click()
     answer = page.locator(".chat-assistant:not(.chat-streaming)")
@@ -84,3 +85,10 @@ def test_it_closes_the_conversation_when_the_answer_solved_it(
     conversation = Conversation.objects.get(customer=customer_a)
     assert conversation.outcome == Conversation.Outcome.DEFLECTED
     assert conversation.messages.get(author_kind="assistant").feedback.helpful is True
+
+    admin = page_for(chromium_browser, server, admin_user)
+    admin.goto("/chat/insights/")
+    row = admin.get_by_role("row", name=site_a.name)
+    assert row.get_by_role("cell").nth(4).inner_text() == "100%"  # deflection rate
+    assert row.get_by_role("cell").nth(6).inner_text() == "100%"  # helpfulness
+    admin.screenshot(path=str(artifacts_dir / "02-admin-chat-insights.png"), full_page=True)
