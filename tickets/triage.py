@@ -16,7 +16,7 @@ from django.db import transaction
 from helpdesk.ai import AIUnavailable, get_provider
 from helpdesk.ai.providers import GuardedProvider
 from helpdesk.models import User
-from retrieval.grounding import GroundingContext, Source, build_context
+from retrieval.grounding import Source, build_context
 from tickets.errors import ActionNotAllowed, TicketError
 from tickets.lifecycle import STAFF_ROLES, actor_roles
 from tickets.models import Category, Priority, Ticket, TicketEvent, TicketState
@@ -143,20 +143,14 @@ def _require_staff(ticket: Ticket, actor: User) -> None:
         raise ActionNotAllowed("Only engineers covering this site can draft replies.")
 
 
-def ticket_draft_reply(
-    *,
-    ticket: Ticket,
-    actor: User,
-    provider: GuardedProvider | None = None,
-    context: GroundingContext | None = None,
-) -> TicketDraft:
+def ticket_draft_reply(*, ticket: Ticket, actor: User) -> TicketDraft:
     """Draft a grounded reply to the requester; the draft and its sources are recorded (ai_draft).
 
     Raises AIUnavailable when every provider failed; the page says so and the engineer writes by hand.
     """
     _require_staff(ticket, actor)
-    provider = provider or get_provider()
-    context = context or build_context(site=ticket.site, text=ticket_text(ticket))
+    provider = get_provider()
+    context = build_context(site=ticket.site, text=ticket_text(ticket))
     result = provider.draft_reply(
         site=ticket.site, text=ticket_text(ticket), context=context, ticket_id=ticket.pk
     )
