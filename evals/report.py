@@ -225,10 +225,10 @@ def svg_heatmap(title: str, rows: list[str], columns: list[str], matrix: list[li
 
 def svg_deltas(title: str, deltas: dict[str, float]) -> str:
     """Horizontal bars of score changes against the previous run: green up, red down."""
-    row_h, left, width = 20, 190, 520
+    row_h, left, width, label_room = 20, 190, 560, 60
     height = 40 + row_h * max(1, len(deltas))
-    centre = left + (width - left - 20) / 2
-    half = (width - left - 20) / 2
+    half = (width - left - 2 * label_room) / 2
+    centre = left + label_room + half
     peak = max((abs(v) for v in deltas.values()), default=0) or 1
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{_esc(title)}" '
@@ -337,7 +337,8 @@ def render_html(report: dict) -> str:
         )
     compare = report.get("compare")
     if compare:
-        plots.append(svg_deltas(f"Change vs {Path(compare.get('path', 'previous')).name}", deltas))
+        previous = Path(compare.get("path", "previous"))
+        plots.append(svg_deltas(f"Change vs {previous.parent.name}/{previous.name}", deltas))
 
     isolation = details.get("isolation", {})
     warning = ""
