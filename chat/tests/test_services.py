@@ -14,7 +14,8 @@ from chat.services import (
     feedback_set,
     message_post,
 )
-from tickets.models import Ticket, TicketSource
+from tickets.models import Ticket, TicketEvent, TicketSource
+from tickets.tasks import ticket_triage
 
 QUESTION = "The printer at reception says offline and nothing prints"
 
@@ -129,6 +130,10 @@ def test_it_turns_the_conversation_into_a_triage_queued_ticket_with_the_transcri
     assert f"Alice Archer: {QUESTION}" in ticket.description
     assert "Assistant (AI):" in ticket.description
     assert "tickets.tasks.ticket_triage" in queued_functions()
+    # The queued job triages the ticket from the transcript, grounded in the site's resolved ticket.
+    ticket_triage(ticket.pk)
+    triage = ticket.events.get(kind=TicketEvent.Kind.AI_TRIAGE)
+    assert f"ticket:{indexed_ticket.pk}" in triage.data["sources"]
     # Escalated: the customer's next message waits for an engineer, not for the assistant.
     follow_up = message_post(site=site_a, conversation=conversation, author=customer_a, body="Still broken")
     assert not follow_up.awaits_reply
