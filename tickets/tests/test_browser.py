@@ -55,5 +55,10 @@ def test_it_walks_a_ticket_from_the_portal_to_resolved(browser_page, screenshot,
     expect(page.get_by_test_id("state")).to_have_text("Resolved")
     expect(page.get_by_test_id("resolution")).to_contain_text("Replaced the worn pickup roller")
     screenshot("customer-sees-it-resolved")
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url in (f"/tickets/{ticket.pk}/", "/tickets/", "/tickets/new/"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), url
+    screenshot("phone-new-ticket-form")
     ticket.refresh_from_db()
     assert (ticket.state, ticket.assignee) == ("resolved", engineer_a)
