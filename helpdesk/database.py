@@ -72,7 +72,8 @@ def database_config(*, url: str | None, data_dir: Path) -> dict[str, Any]:
         config = dj_database_url.parse(url)
     else:
         config = embedded_database_config(data_dir)
-    config["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+    # 0 by default: under ASGI every request runs in its own thread, and kept-open connections pile up.
+    config["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "0"))
     config["CONN_HEALTH_CHECKS"] = True
     return config
 

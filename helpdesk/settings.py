@@ -130,6 +130,12 @@ WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
+CHAT_MESSAGE_MAX_LENGTH = int(os.environ.get("CHAT_MESSAGE_MAX_LENGTH", "4000"))
+# Per-user fixed windows (requests, seconds), counted in the database so every process shares them.
+RATE_LIMITS = {
+    "chat": (int(os.environ.get("RATE_LIMIT_CHAT_PER_MINUTE", "30")), 60),
+    "ai": (int(os.environ.get("RATE_LIMIT_AI_PER_MINUTE", "20")), 60),
+}
 TICKET_REOPEN_WINDOW_DAYS = int(os.environ.get("TICKET_REOPEN_WINDOW_DAYS", "14"))
 
 EMAIL_BACKEND = os.environ.get(
