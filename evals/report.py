@@ -30,6 +30,11 @@ def compare_deltas(report: dict, previous: dict) -> dict[str, float]:
     return deltas
 
 
+def _score_text(name: str, value) -> str:
+    """Scores in 0..1 with three decimals; milliseconds and token counts with one."""
+    return _fmt(value, 1 if name.startswith("cost.") else 3)
+
+
 def _fmt(value, digits: int = 3) -> str:
     if value is None:
         return "—"
@@ -55,7 +60,13 @@ def table_rows(report: dict) -> list[list[str]]:
                 score["system"] - best if score.get("higher_is_better", True) else best - score["system"]
             )
         rows.append(
-            [name, _fmt(score.get("system")), baseline_text, _signed(vs_baseline), _signed(deltas.get(name))]
+            [
+                name,
+                _score_text(name, score.get("system")),
+                baseline_text,
+                _signed(vs_baseline),
+                _signed(deltas.get(name)),
+            ]
         )
     return rows
 
@@ -269,7 +280,7 @@ main{max-width:1100px;margin:auto}h1{font-size:1.4rem}h2{font-size:1.1rem;margin
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{border-bottom:1px solid #e5e7eb;padding:.35rem .5rem;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}.up{color:#16a34a}.down{color:#dc2626}
-.plots{display:flex;flex-wrap:wrap;gap:1.5rem}.plots svg{max-width:100%;height:auto}
+.plots{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}.plots svg{max-width:100%;height:auto}
 .meta{color:#4b5563;font-size:.9rem}.bad{background:#fee2e2;padding:.5rem;border-radius:.3rem}
 .scroll{overflow-x:auto}
 """
@@ -296,7 +307,7 @@ def render_html(report: dict) -> str:
         if vs is not None and not score.get("higher_is_better", True):
             vs = -vs
         rows.append(
-            f"<tr><td>{_esc(name)}</td><td class='num'>{_fmt(score.get('system'))}</td>"
+            f"<tr><td>{_esc(name)}</td><td class='num'>{_score_text(name, score.get('system'))}</td>"
             f"<td>{baseline_text}</td>"
             f"{_delta_cell(vs)}{_delta_cell(deltas.get(name))}</tr>"
         )

@@ -71,6 +71,7 @@ class QueryRecord:
     draft_ms: float | None = None
     draft_tokens: int | None = None
     baseline_reply: str = ""
+    baseline_refused: bool = True
     baseline_cited: list[str] = field(default_factory=list)
     baseline_sources: list[str] = field(default_factory=list)
 
@@ -167,6 +168,7 @@ class Pipeline:
         if context.sources:
             top = context.sources[0]
             record.baseline_reply = top.case.resolution or top.text
+            record.baseline_refused = False
             record.baseline_cited, _ = self._doc_ids([top.case])
             record.baseline_sources = [top.text]
 
@@ -283,7 +285,7 @@ def _reply_scores(
         return r.baseline_reply if baseline else r.reply
 
     def refused(r):
-        return not r.baseline_cited if baseline else r.reply_refused
+        return r.baseline_refused if baseline else r.reply_refused
 
     def cited(r):
         return r.baseline_cited if baseline else r.reply_cited
