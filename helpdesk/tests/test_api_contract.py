@@ -23,8 +23,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from chat.services import conversation_start
 from helpdesk.integrations.services import api_token_create, service_token_create, webhook_create
 from helpdesk.wsgi import application
+from knowledge.services import article_create
 from tickets.services import attachment_add, comment_create, ticket_create
 
 FUZZ_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))
@@ -70,6 +72,8 @@ def world(in_process, site_a, site_b, customer_a, engineer_a, engineer_b, admin_
     )
     spare_token = api_token_create(user=admin_user, name="spare").token
     service_token_create(site=site_a, name="RMM", created_by=admin_user)
+    conversation, _ = conversation_start(site=site_a, customer=customer_a, body="My VPN drops every hour")
+    article = article_create(site=site_a, author=engineer_a, title="Printer jams", body="Open tray 2.")
     webhook = webhook_create(
         site=site_a, url="http://127.0.0.1:9/", events=["ticket.created"], created_by=admin_user
     )
@@ -81,6 +85,8 @@ def world(in_process, site_a, site_b, customer_a, engineer_a, engineer_b, admin_
             "site_id": site_a.pk,
             "token_id": spare_token.pk,
             "webhook_id": webhook.pk,
+            "conversation_id": conversation.pk,
+            "article_id": article.pk,
         },
         "secret": api_token_create(user=admin_user, name="fuzzer").secret,
     }
