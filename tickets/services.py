@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from helpdesk.models import Site, User
+from helpdesk.models import Profile, Site, User
 from tickets import notifications
 from tickets.errors import ActionNotAllowed, InvalidTransition, ReviewNotAllowed, TicketError
 from tickets.lifecycle import STAFF_ROLES, Role, actor_roles, covers_site, transition_check
@@ -352,6 +352,14 @@ def ticket_auto_assign(*, ticket: Ticket, actor: User | None = None) -> Ticket:
         _require(ticket, actor, STAFF_ROLES, "Only engineers covering this site can assign its tickets.")
     if ticket.assignee_id is not None or ticket.state not in OPEN_STATES:
         return ticket
+    # Two tickets of one site auto-assigned at once could both see an engineer's last free slot: lock
+    # the site's engineer profiles so their loads are counted one assignment at a time.
+    list(
+        Profile.objects.select_for_update(of=("self",))
+        .filter(covered_sites=ticket.site_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     slug = ticket.category.slug if ticket.category_id else None
     candidates = assignment_candidates(site=ticket.site, category_slug=slug)
     if not candidates:

@@ -27,15 +27,23 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 UNSAFE_CHARACTERS = re.compile(r"[^\w.-]+")
 
 
+def _flushes_the_database(item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    marker = item.get_closest_marker("django_db")
+    marked = marker is not None and bool(marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    return marked or "transactional_db" in names or "live_server" in names
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
-    """After a browser test's transactional flush, put back the rows migrations seeded (categories...).
+    """After a transactional test's flush, put back the rows migrations seeded (categories...).
 
-    pytest-django's serialized rollback reloads them only at the start of the next such test, so a kept
-    test database (--reuse-db) would otherwise start every later session without them.
+    pytest-django reloads them only at the start of the next serialized-rollback test, so a kept test
+    database (--reuse-db) would otherwise start later sessions without them. The serialized copy exists
+    when the session holds a test asking for it (every browser test does, through browser_page).
     """
     result = yield
-    if "browser_page" in getattr(item, "fixturenames", ()):
+    if _flushes_the_database(item):
         from django.db import connection
         from pytest_django.plugin import blocking_manager_key
 

@@ -1,5 +1,7 @@
 from django import template
 
+from tickets.models import Priority, TicketState
+
 register = template.Library()
 
 STATE_COLORS = {
@@ -18,6 +20,15 @@ PRIORITY_COLORS = {"low": "secondary", "normal": "primary", "high": "warning", "
 @register.filter
 def state_color(state: str) -> str:
     return STATE_COLORS.get(state, "secondary")
+
+
+@register.filter
+def event_value(value: str, field: str) -> str:
+    """An audit value as people read it: state and priority codes shown by their labels."""
+    choices = {"state": TicketState, "priority": Priority}.get(field)
+    if choices is not None and value in choices.values:
+        return choices(value).label
+    return value
 
 
 @register.filter

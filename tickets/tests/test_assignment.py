@@ -1,12 +1,15 @@
 """Auto-assignment: covering, available, below capacity; expertise, then load, then least recently
 assigned."""
 
+import threading
+
 import pytest
+from django.db import connection
 
 from helpdesk.models import User
 from helpdesk.services import user_create
 from tickets.errors import ActionNotAllowed
-from tickets.models import TicketEvent
+from tickets.models import Ticket, TicketEvent
 from tickets.services import ticket_assign, ticket_auto_assign, ticket_transition
 from tickets.tasks import ticket_auto_assign_task
 
@@ -125,3 +128,34 @@ def test_it_refuses_assignment_by_customers(make_ticket, customer_a, engineer_a)
         ticket_assign(ticket=make_ticket(), assignee=engineer_a, actor=customer_a)
     with pytest.raises(ActionNotAllowed):
         ticket_auto_assign(ticket=make_ticket(), actor=customer_a)
+
+
+def test_concurrent_auto_assignments_never_exceed_capacity(
+    django_db_serialized_rollback, transactional_db, make_ticket, engineer
+):
+    """Two workers assign two tickets at once while the only engineer has one free slot left."""
+    engineer("solo", capacity=2)
+    solo = User.objects.get(username="solo")
+    make_ticket("in_progress", assignee=solo)
+    tickets = [make_ticket(title=f"Concurrent {n}") for n in range(2)]
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def work(ticket):
+        try:
+            barrier.wait(timeout=10)
+            ticket_auto_assign(ticket=Ticket.objects.get(pk=ticket.pk))
+        except Exception as error:  # surfaced by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(ticket,)) for ticket in tickets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assigned = Ticket.objects.filter(pk__in=[t.pk for t in tickets], assignee=solo).count()
+    flagged = Ticket.objects.filter(pk__in=[t.pk for t in tickets], needs_assignment=True).count()
+    assert (assigned, flagged) == (1, 1)

@@ -46,7 +46,7 @@ def test_it_walks_a_ticket_from_the_portal_to_resolved(browser_page, screenshot,
     page.get_by_label("Resolution note").fill("Replaced the worn pickup roller; test pages print cleanly.")
     page.get_by_role("button", name="Resolve", exact=True).click()
     expect(page.get_by_test_id("state")).to_have_text("Resolved")
-    expect(page.get_by_test_id("timeline")).to_contain_text("in_progress → resolved")
+    expect(page.get_by_test_id("timeline")).to_contain_text("In progress → Resolved")
     screenshot("engineer-resolved-it")
     _log_out(page)
 
