@@ -8,7 +8,7 @@ own exceptions, turned into responses in helpdesk/api.py.
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Query, Router, Status
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
@@ -19,7 +19,6 @@ from helpdesk.ratelimit import rate_limit_hit
 from helpdesk.tenancy import get_for_user_or_404
 from retrieval.selectors import similar_cases
 from tickets import selectors, services
-from tickets.errors import InvalidTransition
 from tickets.models import Category, TicketSource
 from tickets.schemas import (
     AssignIn,
@@ -62,11 +61,11 @@ def _field_error(field: str, message: str) -> ValidationError:
     return ValidationError([{"loc": ["body", field], "msg": message, "type": "value_error"}])
 
 
-def _category(slug: str, *, field: str = "category") -> Category:
+def _category(slug: str) -> Category:
     # Categories are global reference data (not tenant rows), so a plain lookup is safe here.
     category = Category.objects.filter(slug=slug).first()
     if category is None:
-        raise _field_error(field, f"Unknown category {slug!r}.")
+        raise _field_error("category", f"Unknown category {slug!r}.")
     return category
 
 
@@ -267,7 +266,7 @@ def ticket_ai_categorize(request: HttpRequest, ticket_id: int):
     triage_ticket(ticket_id=ticket.pk)
     event = triage_event_for(ticket=ticket)
     if event is None:
-        raise InvalidTransition("This ticket was triaged by a person; there is no AI triage to run.")
+        raise HttpError(409, "This ticket was triaged by a person; there is no AI triage to run.")
     return triage_out(event, staff=True)
 
 

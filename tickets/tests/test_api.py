@@ -371,6 +371,7 @@ def test_it_uploads_and_downloads_an_attachment_safely(api, make_ticket, custome
     assert download.status_code == 200
     assert download["Content-Disposition"] == 'attachment; filename="error.log"'
     assert download["X-Content-Type-Options"] == "nosniff"
+    assert download["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert download["Content-Type"] == "application/octet-stream"
     assert b"".join(download.streaming_content) == b"<script>alert(1)</script>\n"
     assert [item["id"] for item in client.get(f"{URL}/{ticket.pk}/attachments").json()] == [meta["id"]]
@@ -435,6 +436,15 @@ def test_it_runs_ai_triage_on_request(api, make_ticket, engineer_a, customer_a, 
     event = ticket.events.get(kind=TicketEvent.Kind.AI_TRIAGE)
     assert response.json()["message"] == event.message
     assert response.json()["provider"] == event.data.get("provider")
+
+
+def test_it_answers_409_when_a_person_already_triaged_the_ticket(api, make_ticket, engineer_a):
+    ticket = make_ticket("assigned", assignee=engineer_a)
+
+    response = api(engineer_a).post(f"{URL}/{ticket.pk}/ai/categorize")
+
+    assert response.status_code == 409
+    assert not ticket.events.filter(kind=TicketEvent.Kind.AI_TRIAGE).exists()
 
 
 def test_it_drafts_a_grounded_reply(api, make_ticket, engineer_a, customer_a, engineer_b):
