@@ -40,6 +40,7 @@ from tickets.models import (
     SLATarget,
     Ticket,
     TicketEvent,
+    TicketState,
 )
 
 # Minutes to first response and to resolution when neither the site nor the defaults define a target.
@@ -68,11 +69,17 @@ def sla_due_times(*, site: Site, priority: str, start: datetime) -> tuple[dateti
     return start + timedelta(minutes=first), start + timedelta(minutes=resolution)
 
 
-def overdue_q(now: datetime | None = None) -> Q:
-    """Open, and past its resolution due time, or past its first-response due time without a response."""
+def overdue_q(now: datetime | None = None, *, prefix: str = "") -> Q:
+    """Open and past its resolution due time (the clock stops while waiting on the customer), or past
+    its first-response due time without a response. `prefix` reaches tickets through a relation."""
     now = now or timezone.now()
-    return Q(state__in=OPEN_STATES) & (
-        Q(resolution_due_at__lt=now) | Q(first_responded_at__isnull=True, first_response_due_at__lt=now)
+
+    def q(**lookups) -> Q:
+        return Q(**{f"{prefix}{key}": value for key, value in lookups.items()})
+
+    return q(state__in=OPEN_STATES) & (
+        (q(resolution_due_at__lt=now) & ~q(state=TicketState.WAITING_ON_CUSTOMER))
+        | q(first_responded_at__isnull=True, first_response_due_at__lt=now)
     )
 
 
@@ -241,14 +248,7 @@ def admin_overview(*, user: User) -> dict:
         scope_to_user(Site.objects.all(), user, site_field="pk")
         .annotate(
             open_count=Count("tickets", filter=Q(tickets__state__in=OPEN_STATES)),
-            overdue_count=Count(
-                "tickets",
-                filter=Q(tickets__state__in=OPEN_STATES)
-                & (
-                    Q(tickets__resolution_due_at__lt=now)
-                    | Q(tickets__first_responded_at__isnull=True, tickets__first_response_due_at__lt=now)
-                ),
-            ),
+            overdue_count=Count("tickets", filter=overdue_q(now, prefix="tickets__")),
             unassigned_count=Count(
                 "tickets", filter=Q(tickets__state__in=OPEN_STATES, tickets__assignee__isnull=True)
             ),

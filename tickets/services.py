@@ -170,6 +170,17 @@ def _apply_transition(
     old_state = ticket.state
     ticket.state = to_state
     fields = ["state", "updated_at"]
+    if old_state == TicketState.WAITING_ON_CUSTOMER and ticket.resolution_due_at is not None:
+        # The resolution clock stops while we wait on the customer: push the due time by the wait.
+        waiting_since = (
+            ticket.events.filter(kind=Kind.TRANSITION, new_value=TicketState.WAITING_ON_CUSTOMER)
+            .order_by("-created_at", "-pk")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if waiting_since is not None:
+            ticket.resolution_due_at += now - waiting_since
+            fields.append("resolution_due_at")
     if to_state == TicketState.RESOLVED:
         ticket.resolution, ticket.resolved_at = note, now
         fields += ["resolution", "resolved_at"]

@@ -3,11 +3,12 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django_q.models import OrmQ
 
 from tickets.errors import ActionNotAllowed, ReviewNotAllowed, TicketError
 from tickets.models import Category, Review, SLATarget, TicketEvent
-from tickets.selectors import BUILTIN_SLA_MINUTES
+from tickets.selectors import BUILTIN_SLA_MINUTES, ticket_list
 from tickets.services import review_create, ticket_create, ticket_transition, ticket_update
 
 
@@ -166,3 +167,18 @@ def test_it_takes_one_csat_rating_from_the_requester_after_resolution(
     with pytest.raises(ReviewNotAllowed, match="already"):
         review_create(ticket=ticket, author=customer_a, rating=1)
     assert Review.objects.count() == 1
+
+
+def test_waiting_on_the_customer_stops_the_resolution_clock(make_ticket, customer_a, engineer_a):
+    past_due = timezone.now() - timedelta(minutes=5)
+    ticket = make_ticket("in_progress", assignee=engineer_a, resolution_due_at=past_due)
+    assert ticket_list(user=engineer_a, overdue=True).count() == 1
+    ticket_transition(ticket=ticket, to_state="waiting_on_customer", actor=engineer_a)
+    assert ticket_list(user=engineer_a, overdue=True).count() == 0
+    waiting_since = ticket.events.get(new_value="waiting_on_customer").created_at
+    TicketEvent.objects.filter(new_value="waiting_on_customer").update(
+        created_at=waiting_since - timedelta(hours=2)
+    )
+    resumed = ticket_transition(ticket=ticket, to_state="in_progress", actor=customer_a)
+    assert resumed.resolution_due_at - past_due >= timedelta(hours=2)
+    assert ticket_list(user=engineer_a, overdue=True).count() == 0
