@@ -55,10 +55,15 @@ def test_it_walks_a_ticket_from_the_portal_to_resolved(browser_page, screenshot,
     expect(page.get_by_test_id("state")).to_have_text("Resolved")
     expect(page.get_by_test_id("resolution")).to_contain_text("Replaced the worn pickup roller")
     screenshot("customer-sees-it-resolved")
+    page.get_by_label("5", exact=True).check()
+    page.get_by_label("Comment").fill("Fixed the same morning, thanks!")
+    page.get_by_role("button", name="Send rating").click()
+    expect(page.get_by_text("Thank you for your rating.")).to_be_visible()
+    expect(page.get_by_text("5 / 5 — Fixed the same morning, thanks!")).to_be_visible()
     page.set_viewport_size({"width": 390, "height": 844})
     for url in (f"/tickets/{ticket.pk}/", "/tickets/", "/tickets/new/"):
         page.goto(url)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), url
     screenshot("phone-new-ticket-form")
     ticket.refresh_from_db()
-    assert (ticket.state, ticket.assignee) == ("resolved", engineer_a)
+    assert (ticket.state, ticket.assignee, ticket.review.rating) == ("resolved", engineer_a, 5)
