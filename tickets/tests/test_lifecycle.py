@@ -5,6 +5,9 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from tickets.errors import ActionNotAllowed, InvalidTransition
 from tickets.lifecycle import TRANSITIONS, Role, transitions_allowed
@@ -129,3 +132,28 @@ def test_it_keeps_events_append_only(make_ticket):
         event.save()
     with pytest.raises(ValueError, match="append-only"):
         event.delete()
+
+
+@hypothesis_settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(moves=st.lists(st.sampled_from(ALL_STATES), min_size=1, max_size=12))
+def test_any_sequence_of_moves_keeps_state_and_audit_trail_in_step(
+    make_ticket, engineer_a, admin_user, moves
+):
+    ticket = make_ticket("new", assignee=engineer_a)
+    expected_state, expected_events = "new", 0
+    for target in moves:
+        try:
+            ticket_transition(ticket=ticket, to_state=target, actor=admin_user, note="Done")
+        except InvalidTransition:
+            assert (expected_state, target) not in LEGAL
+        else:
+            assert (expected_state, target) in LEGAL
+            expected_state, expected_events = target, expected_events + 1
+        ticket.refresh_from_db()
+        assert ticket.state == expected_state
+        assert _transition_events(ticket).count() == expected_events
+        assert list(_transition_events(ticket).values_list("new_value", flat=True))[-1:] == (
+            [expected_state] if expected_events else []
+        )
