@@ -87,6 +87,7 @@ def markdown_table(report: dict) -> str:
     header = ["metric", "system", "baselines", "Δ best baseline"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in table_rows(report):
+        row[2] = row[2].replace("  ", ", ")
         lines.append("| " + " | ".join(cell or " " for cell in row[:4]) + " |")
     return "\n".join(lines)
 
