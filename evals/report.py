@@ -377,9 +377,27 @@ provider {_esc(run.get("provider"))} · embedder {_esc(run.get("embedder"))} ·
 <th>Δ previous</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>
 <h2>Plots</h2>
 <div class="plots">{"".join(plots)}</div>
+{per_category_table(triage) if triage else ""}
 {f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""}
 </main></body></html>
 """
+
+
+def per_category_table(triage: dict) -> str:
+    """Precision, recall, F1 and support per category, the system beside the BM25 vote's F1."""
+    vote = triage["baselines"].get("bm25-vote", {}).get("per_category", {})
+    rows = "".join(
+        f"<tr><td>{_esc(label)}</td><td class='num'>{row['precision']:.3f}</td>"
+        f"<td class='num'>{row['recall']:.3f}</td><td class='num'>{row['f1']:.3f}</td>"
+        f"<td class='num'>{_fmt(vote.get(label, {}).get('f1'))}</td>"
+        f"<td class='num'>{row['support']}</td></tr>"
+        for label, row in triage["system"]["per_category"].items()
+    )
+    return (
+        "<h2>Triage per category</h2><div class='scroll'><table><thead><tr><th>category</th>"
+        "<th>precision</th><th>recall</th><th>F1</th><th>F1 BM25 vote</th><th>queries</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></div>"
+    )
 
 
 def write_html(report: dict, out: Path) -> Path:

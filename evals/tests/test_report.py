@@ -20,7 +20,10 @@ def make_report(**systems):
             "isolation": {"violations": 0},
             "triage": {
                 "system": {
-                    "per_category": {"network": {"f1": 0.7}, "email": {"f1": 0.5}},
+                    "per_category": {
+                        "network": {"precision": 1.0, "recall": 0.54, "f1": 0.7, "support": 4},
+                        "email": {"precision": 0.4, "recall": 0.67, "f1": 0.5, "support": 3},
+                    },
                     "confusion": {
                         "labels": ["network", "email"],
                         "columns": ["network", "email", "(none)"],
@@ -54,6 +57,7 @@ def test_it_renders_self_contained_html_with_the_four_plots():
     assert "Per-category F1" in page and "Recall@k" in page and "confusion" in page and "Change vs" in page
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
     assert "<script" not in page
+    assert "<td>email</td><td class='num'>0.400</td><td class='num'>0.670</td>" in page
 
 
 def test_it_fails_a_headline_score_beyond_the_tolerance_and_any_isolation_leak():
