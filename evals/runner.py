@@ -43,6 +43,7 @@ class RunOptions:
     progress: bool = True
     cassette: Path | None = None
     record: bool = False
+    split: str | None = None
 
 
 class EvalsError(Exception):
@@ -447,7 +448,7 @@ def run_evals(options: RunOptions, *, echo: Callable[[str], None] = lambda _mess
     from knowledge.services import index_site
     from retrieval.embedders import model_name_for
 
-    dataset = load_dataset(options.dataset).limited(options.limit)
+    dataset = load_dataset(options.dataset).only_split(options.split).limited(options.limit)
     recording = openai_recording(options, dataset)
     run_id = new_run_id()
     started_at, started = timezone.now(), time.monotonic()
@@ -485,6 +486,7 @@ def run_evals(options: RunOptions, *, echo: Callable[[str], None] = lambda _mess
         "provider": provider,
         "embedder": model_name_for(),
         "limit": options.limit,
+        "split": options.split,
         "index_seconds": round(index_seconds, 2),
     }
     report = build_report(dataset, records, options, run)

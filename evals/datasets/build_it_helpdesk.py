@@ -1228,6 +1228,19 @@ def _article(arch: dict, values: dict) -> tuple[str, str]:
     return f"Symptoms: {problem}\n\nWhat to do: {steps}", ""
 
 
+def _assign_splits(queries: list[dict], seed: int) -> None:
+    """Half of each site's queries are "dev" (tune thresholds there), half "test" (report there).
+
+    A separate generator, so adding splits changed no other byte of the dataset.
+    """
+    rng = random.Random(seed * 1000 + 1)
+    for site in SITES:
+        own = [query for query in queries if query["site"] == site]
+        rng.shuffle(own)
+        for index, query in enumerate(own):
+            query["split"] = "dev" if index < len(own) // 2 else "test"
+
+
 def build(seed: int = 7) -> tuple[dict, list[dict], list[dict]]:
     """Return (meta, documents, queries); deterministic for a given seed."""
     rng = random.Random(seed)
@@ -1340,6 +1353,7 @@ def build(seed: int = 7) -> tuple[dict, list[dict], list[dict]]:
                     "why_unanswerable": "off-topic",
                 }
             )
+    _assign_splits(queries, seed)
     meta = {
         "name": "it-helpdesk",
         "source": "synthetic: evals/datasets/build_it_helpdesk.py (seeded templates, checked by hand on a sample)",

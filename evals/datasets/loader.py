@@ -43,6 +43,7 @@ class Query:
     relevant: tuple[str, ...] | None = None
     facts: tuple[str, ...] | None = None
     answerable: bool | None = None
+    split: str | None = None
 
 
 @dataclass
@@ -74,6 +75,15 @@ class Dataset:
             if counts.get(query.site, 0) < limit:
                 kept.append(query)
                 counts[query.site] = counts.get(query.site, 0) + 1
+        return Dataset(self.path, self.meta, self.documents, kept, self.categories)
+
+    def only_split(self, split: str | None) -> Dataset:
+        """The queries of one split (e.g. "dev" to tune thresholds on, "test" to report); all when None."""
+        if not split:
+            return self
+        kept = [query for query in self.queries if query.split == split]
+        if not kept:
+            raise DatasetError(f"{self.path}: no query has split '{split}'")
         return Dataset(self.path, self.meta, self.documents, kept, self.categories)
 
 
@@ -145,6 +155,7 @@ def _query(row: dict, where: str) -> Query:
         relevant=_string_list(row, "relevant", where),
         facts=_string_list(row, "facts", where),
         answerable=answerable,
+        split=_text(row, "split", where, required=False) or None,
     )
 
 

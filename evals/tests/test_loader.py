@@ -88,3 +88,14 @@ def test_it_limits_queries_per_site_and_keeps_every_document(tmp_path):
     limited = load_dataset(folder).limited(1)
     assert [q.id for q in limited.queries] == ["q1", "q3"]
     assert len(limited.documents) == 2
+
+
+def test_it_selects_one_split_and_refuses_an_unknown_one(tmp_path):
+    folder = write_dataset(
+        tmp_path / "ds", [DOC], [{**QUERY, "split": "dev"}, {**QUERY, "id": "q2", "split": "test"}]
+    )
+    dataset = load_dataset(folder)
+    assert [q.id for q in dataset.only_split("test").queries] == ["q2"]
+    assert len(dataset.only_split(None).queries) == 2
+    with pytest.raises(DatasetError, match="no query has split 'holdout'"):
+        dataset.only_split("holdout")

@@ -32,6 +32,7 @@ class Command(BaseCommand):
         run.add_argument("--out", default=None, help="Report folder (default var/evals/<run id>/)")
         run.add_argument("--compare", default=None, help="A previous report.json to show deltas against")
         run.add_argument("--limit", type=int, default=None, help="At most N queries per site (quick runs)")
+        run.add_argument("--split", default=None, help="Only queries of this split (e.g. dev, test)")
         run.add_argument("--no-progress", action="store_true", help="No progress bars")
         run.add_argument("--cassette", default=None, help="openai: recording to replay (default per dataset)")
         run.add_argument("--record", action="store_true", help="openai: record the cassette (needs a key)")
@@ -53,7 +54,7 @@ class Command(BaseCommand):
         return getattr(self, f"handle_{action}")(**options)
 
     def handle_run(
-        self, *, dataset, suite, provider, out, compare, limit, no_progress, cassette, record, **_
+        self, *, dataset, suite, provider, out, compare, limit, split, no_progress, cassette, record, **_
     ):
         suites = [name.strip() for name in suite.split(",") if name.strip()]
         unknown = set(suites) - set(SUITES)
@@ -66,6 +67,7 @@ class Command(BaseCommand):
             out=Path(out) if out else None,
             compare=Path(compare) if compare else None,
             limit=limit,
+            split=split,
             progress=not no_progress,
             cassette=Path(cassette) if cassette else None,
             record=record,
