@@ -8,6 +8,7 @@ their vectors. Embedding happens outside the transaction so no lock is held duri
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -51,14 +52,6 @@ class IndexStats:
         self.errors.extend(other.errors)
 
 
-def _is_current(document: Document | None, source: SourceText, model_name: str) -> bool:
-    return (
-        document is not None
-        and document.content_hash == source.content_hash
-        and document.chunks.filter(embedding_model=model_name).exists()
-    )
-
-
 def documents_sync(*, sources: list[SourceText], embedder: Embedder | None = None) -> IndexStats:
     """Upsert the documents of `sources` and their chunks for one embedding model, in one embed call."""
     embedder = embedder or get_embedder()
@@ -70,18 +63,22 @@ def documents_sync(*, sources: list[SourceText], embedder: Embedder | None = Non
             source_id__in=[s.source_id for s in sources], source_type__in={s.source_type for s in sources}
         )
     }
+    # The chunk hashes each existing document already has for this model, in one query.
+    have: dict[int, set[str]] = defaultdict(set)
+    for document_id, content_hash in Chunk.objects.filter(
+        document__in=[d.pk for d in existing.values()], embedding_model=model
+    ).values_list("document_id", "content_hash"):
+        have[document_id].add(content_hash)
     plans = []
     missing: dict[str, str] = {}  # content hash -> text of chunks that need a vector
     for source in sources:
         document = existing.get((source.source_type, source.source_id))
-        if _is_current(document, source, model):
+        hashes = have[document.pk] if document is not None else set()
+        if document is not None and document.content_hash == source.content_hash and hashes:
             stats.unchanged += 1
             continue
         chunks = chunk_text(source.title, source.text)
-        have = set()
-        if document is not None:
-            have = set(document.chunks.filter(embedding_model=model).values_list("content_hash", flat=True))
-        missing.update({c.content_hash: c.text for c in chunks if c.content_hash not in have})
+        missing.update({c.content_hash: c.text for c in chunks if c.content_hash not in hashes})
         plans.append((source, chunks))
     fresh = dict(zip(missing, embedder.embed(list(missing.values())), strict=True))
     stats.chunks_embedded += len(missing)
@@ -93,7 +90,7 @@ def documents_sync(*, sources: list[SourceText], embedder: Embedder | None = Non
 
 @transaction.atomic
 def _document_write(source: SourceText, chunks: list[ChunkText], fresh: dict, model: str) -> None:
-    document, _ = Document.objects.update_or_create(
+    document, created = Document.objects.update_or_create(
         source_type=source.source_type,
         source_id=source.source_id,
         defaults={
@@ -107,10 +104,14 @@ def _document_write(source: SourceText, chunks: list[ChunkText], fresh: dict, mo
             **source.link,
         },
     )
-    hashes = {c.content_hash for c in chunks}
-    # Vectors of other models describe the old text; they go (a re-embed with them adds them back).
-    document.chunks.exclude(embedding_model=model, content_hash__in=hashes).delete()
-    current = {c.content_hash: c for c in document.chunks.filter(embedding_model=model)}
+    current = {}
+    if not created:
+        hashes = {c.content_hash for c in chunks}
+        # Vectors of other models describe the old text; they go (a re-embed with them adds them back).
+        document.chunks.exclude(embedding_model=model, content_hash__in=hashes).delete()
+        document.chunks.exclude(site_id=source.site_id).update(site_id=source.site_id)
+        rows = document.chunks.filter(embedding_model=model).only("pk", "content_hash", "ordinal")
+        current = {row.content_hash: row for row in rows}
     new_rows = {}
     for chunk in chunks:
         row = current.get(chunk.content_hash)
@@ -131,7 +132,6 @@ def _document_write(source: SourceText, chunks: list[ChunkText], fresh: dict, mo
                 embedding=fresh[chunk.content_hash],
             )
     Chunk.objects.bulk_create(new_rows.values(), ignore_conflicts=True)
-    document.chunks.exclude(site_id=source.site_id).update(site_id=source.site_id)
 
 
 def document_remove(*, source_type: str, source_id: int) -> int:
