@@ -33,6 +33,9 @@ class Command(BaseCommand):
                 stats = index_site(site=target, model=model, batch_size=batch_size, progress=bar, prune=prune)
             except EmbedderUnavailable as error:
                 raise CommandError(str(error)) from error
+            except KeyboardInterrupt:
+                # Finished batches are committed: the next run skips them and carries on.
+                raise CommandError("Interrupted; run the same command again to resume.") from None
         self.stdout.write(
             f"indexed {stats.indexed}, unchanged {stats.unchanged}, removed {stats.removed}, "
             f"chunks embedded {stats.chunks_embedded}"
