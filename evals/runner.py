@@ -27,7 +27,7 @@ from evals.report import compare_deltas, write_html, write_json
 from evals.sandbox import Sandbox
 
 SUITES = ("triage", "retrieval", "replies")
-CASSETTE_DIR = Path(settings.BASE_DIR) / "fixtures" / "cassettes" / "evals"
+CASSETTE_DIR = Path(settings.BASE_DIR) / "fixtures" / "evals" / "cassettes"
 RETRIEVAL_K = 10
 RECALL_KS = (1, 3, 5, 10)
 
@@ -280,7 +280,12 @@ def score_retrieval(records: list[QueryRecord]) -> tuple[list[tuple], dict]:
 
 
 def _reply_scores(
-    records: list[QueryRecord], cache: judges.EmbeddingCache, *, baseline: bool, skip: set[str]
+    records: list[QueryRecord],
+    cache: judges.EmbeddingCache,
+    *,
+    baseline: bool,
+    skip: set[str],
+    llm_judge: judges.LLMJudge | None = None,
 ) -> dict:
     def reply(r):
         return r.baseline_reply if baseline else r.reply
@@ -303,11 +308,13 @@ def _reply_scores(
         for r in records
         if r.query.facts and r.query.answerable is not False
     ]
-    grounded = [
-        g
-        for r in records
-        if not refused(r) and (g := judges.groundedness(reply(r), sources(r), cache, skip)) is not None
-    ]
+
+    def ground(r):
+        if llm_judge is not None:
+            return llm_judge.groundedness(reply(r), sources(r), skip)
+        return judges.groundedness(reply(r), sources(r), cache, skip)
+
+    grounded = [g for r in records if not refused(r) and (g := ground(r)) is not None]
     unanswerable = [r for r in records if r.query.answerable is False]
     labelled = [r for r in records if r.query.answerable is True]
     return {
@@ -326,13 +333,19 @@ def _reply_scores(
     }
 
 
-def score_replies(records: list[QueryRecord]) -> tuple[list[tuple], dict]:
+def score_replies(records: list[QueryRecord], *, llm: bool = False) -> tuple[list[tuple], dict]:
+    """Reply scores; `llm` judges groundedness with the openai chat model instead of embeddings."""
     from retrieval.embedders import get_embedder
 
     cache = judges.EmbeddingCache(get_embedder())
+    llm_judge = None
+    if llm:
+        from helpdesk.ai.openai_provider import OpenAIProvider
+
+        llm_judge = judges.LLMJudge(OpenAIProvider(), cache)
     skip = judges.template_sentences(r.reply for r in records if not r.reply_refused)
-    system = _reply_scores(records, cache, baseline=False, skip=skip)
-    baseline = _reply_scores(records, cache, baseline=True, skip=set())
+    system = _reply_scores(records, cache, baseline=False, skip=skip, llm_judge=llm_judge)
+    baseline = _reply_scores(records, cache, baseline=True, skip=set(), llm_judge=llm_judge)
     names = ["citation_precision", "fact_recall", "groundedness", "refusal_accuracy", "answer_rate"]
     scores = [
         _score(f"replies.{name}", system[name], {"top-resolution": baseline[name]}, n=system["counts"][name])
@@ -342,7 +355,9 @@ def score_replies(records: list[QueryRecord]) -> tuple[list[tuple], dict]:
         "system": system,
         "top-resolution": baseline,
         "judge": {
-            "kind": "embedding-similarity",
+            "groundedness": "llm" if llm_judge else "embedding-similarity",
+            "llm_calls": llm_judge.calls if llm_judge else 0,
+            "llm_fallbacks": llm_judge.fallbacks if llm_judge else 0,
             "fact_similarity": judges.FACT_SIMILARITY,
             "support_similarity": judges.SUPPORT_SIMILARITY,
             "support_containment": judges.SUPPORT_CONTAINMENT,
@@ -380,7 +395,8 @@ def build_report(dataset: Dataset, records: list[QueryRecord], options: RunOptio
         part, details["retrieval"] = score_retrieval(records)
         scores += part
     if "replies" in options.suites:
-        part, details["replies"] = score_replies(records)
+        llm = (options.provider or settings.AI_PROVIDER) == "openai"
+        part, details["replies"] = score_replies(records, llm=llm)
         scores += part
     violations = sum(r.violations for r in records)
     scores.append(_score("isolation.violations", violations, higher_is_better=False, n=len(records)))
@@ -471,35 +487,40 @@ def run_evals(options: RunOptions, *, echo: Callable[[str], None] = lambda _mess
         index_seconds = time.monotonic() - index_started
         records = run_queries(dataset, sandbox, options)
         calls = ai_calls(sandbox)
-    provider = options.provider or settings.AI_PROVIDER
-    run = {
-        "id": run_id,
-        "started_at": started_at.isoformat(timespec="seconds"),
-        "dataset": {
-            "name": dataset.name,
-            "path": str(options.dataset),
-            "documents": len(dataset.documents),
-            "queries": len(dataset.queries),
-            "sites": len(dataset.sites),
-        },
-        "suites": list(options.suites),
-        "provider": provider,
-        "embedder": model_name_for(),
-        "limit": options.limit,
-        "split": options.split,
-        "index_seconds": round(index_seconds, 2),
-    }
-    report = build_report(dataset, records, options, run)
-    report["details"]["ai_calls"] = calls
+        provider = options.provider or settings.AI_PROVIDER
+        run = {
+            "id": run_id,
+            "started_at": started_at.isoformat(timespec="seconds"),
+            "dataset": {
+                "name": dataset.name,
+                "path": str(options.dataset),
+                "documents": len(dataset.documents),
+                "queries": len(dataset.queries),
+                "sites": len(dataset.sites),
+            },
+            "suites": list(options.suites),
+            "provider": provider,
+            "embedder": model_name_for(),
+            "limit": options.limit,
+            "split": options.split,
+            "index_seconds": round(index_seconds, 2),
+        }
+        # Scored before the recording closes: with --provider openai the LLM judge's calls replay too.
+        report = build_report(dataset, records, options, run)
+        report["details"]["ai_calls"] = calls
     fallbacks = sum(row["calls"] for key, row in calls.items() if key.endswith(":fallback"))
     if fallbacks:
         report["notes"].append(
             f"{fallbacks} provider call(s) failed and were answered by the offline fallback."
         )
-    if provider == "offline":
+    judge = report["details"].get("replies", {}).get("judge", {})
+    if judge.get("groundedness") == "llm":
         report["notes"].append(
-            "Replies judged by embedding similarity with the local embedder (offline judge)."
+            f"Groundedness judged by {provider}'s chat model ({judge['llm_calls']} calls, "
+            f"{judge['llm_fallbacks']} left to the embedding judge); facts by embedding similarity."
         )
+    elif judge:
+        report["notes"].append("Replies judged by embedding similarity with the configured embedder.")
     outside = report["details"].get("retrieval", {}).get("outside_results")
     if outside:
         report["notes"].append(
