@@ -104,3 +104,16 @@ class QueueFilterForm(BootstrapForm):
     def __init__(self, *args, sites, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites
+
+
+class DraftDecisionForm(BootstrapForm):
+    """What the engineer does with an AI draft: send it (as is or edited) or discard it."""
+
+    action = forms.ChoiceField(choices=[("send", "Send reply"), ("discard", "Discard")])
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), required=False, label="Reply")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "send" and not (cleaned.get("body") or "").strip():
+            self.add_error("body", "Write the reply before sending it.")
+        return cleaned

@@ -31,6 +31,8 @@ from django.utils import timezone
 
 from helpdesk.models import Site, User
 from helpdesk.tenancy import get_for_user_or_404, scope_to_site, scope_to_user
+from retrieval import types as retrieval_types
+from retrieval.selectors import similar_cases
 from tickets.models import (
     OPEN_STATES,
     Attachment,
@@ -282,3 +284,24 @@ def admin_overview(*, user: User) -> dict:
         "needs_assignment": ticket_list(user=user, needs_assignment=True)[:50],
         "overdue": ticket_list(user=user, overdue=True)[:50],
     }
+
+
+def ticket_text(ticket: Ticket) -> str:
+    """What retrieval and the AI read of a ticket: its title and description."""
+    return f"{ticket.title}\n\n{ticket.description}"
+
+
+def similar_cases_for_ticket(*, ticket: Ticket, k: int = 5) -> list[retrieval_types.Case]:
+    """Past cases of the ticket's own site (plus the global KB) like this one, leaving the ticket out."""
+    cases = similar_cases(site=ticket.site_id, text=ticket_text(ticket), k=k + 1)
+    itself = (retrieval_types.SourceType.TICKET, ticket.pk)
+    return [case for case in cases if (case.source_type, case.source_id) != itself][:k]
+
+
+def pending_draft_for(*, ticket: Ticket) -> TicketEvent | None:
+    """The latest AI reply draft of this ticket that nobody has sent or discarded yet."""
+    drafts = ticket.events.filter(kind=TicketEvent.Kind.AI_DRAFT)
+    latest = drafts.filter(data__stage="drafted").order_by("-created_at", "-pk").first()
+    if latest is None or drafts.filter(data__stage="outcome", data__draft_event_id=latest.pk).exists():
+        return None
+    return latest

@@ -20,16 +20,13 @@ from retrieval.grounding import Source, build_context
 from tickets.errors import ActionNotAllowed, TicketError
 from tickets.lifecycle import STAFF_ROLES, actor_roles
 from tickets.models import Category, Priority, Ticket, TicketEvent, TicketState
-from tickets.services import ticket_auto_assign, ticket_transition, ticket_update
+from tickets.selectors import pending_draft_for, ticket_text
+from tickets.services import comment_create, ticket_auto_assign, ticket_transition, ticket_update
 
 logger = logging.getLogger(__name__)
 
 Kind = TicketEvent.Kind
 DRAFT_OUTCOMES = ("sent", "edited", "discarded")
-
-
-def ticket_text(ticket: Ticket) -> str:
-    return f"{ticket.title}\n\n{ticket.description}"
 
 
 def _already_triaged(ticket: Ticket) -> bool:
@@ -166,6 +163,10 @@ def ticket_draft_reply(*, ticket: Ticket, actor: User) -> TicketDraft:
             "stage": "drafted",
             "body": result.body,
             "sources": result.citations,
+            "source_details": [
+                {"key": source.key, "cid": source.cid, "title": source.case.title, "url": source.case.url}
+                for source in cited
+            ],
             "refused": result.refused,
             "provider": result.answered_by,
         },
@@ -203,3 +204,14 @@ def ticket_draft_outcome(*, ticket: Ticket, actor: User, outcome: str, final_bod
             "edit_ratio": round(kept, 4),
         },
     )
+
+
+@transaction.atomic
+def ticket_draft_send(*, ticket: Ticket, actor: User, body: str) -> TicketEvent:
+    """Send the engineer's reply built from the pending draft, recording it as sent as is or edited."""
+    draft = pending_draft_for(ticket=ticket)
+    if draft is None:
+        raise TicketError("There is no draft to send; draft a reply first.")
+    comment_create(ticket=ticket, author=actor, body=body, is_internal=False)
+    outcome = "sent" if body.strip() == draft.data.get("body", "").strip() else "edited"
+    return ticket_draft_outcome(ticket=ticket, actor=actor, outcome=outcome, final_body=body)

@@ -15,5 +15,7 @@ urlpatterns = [
     path("<int:pk>/take/", views.ticket_assign_me, name="assign_me"),
     path("<int:pk>/edit/", views.ticket_edit, name="edit"),
     path("<int:pk>/review/", views.ticket_review, name="review"),
+    path("<int:pk>/draft/", views.ticket_draft, name="draft"),
+    path("<int:pk>/draft/decide/", views.ticket_draft_decide, name="draft_decide"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
 ]

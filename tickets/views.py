@@ -14,13 +14,18 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from chat.selectors import conversation_messages_for_ticket
+from helpdesk.ai import AIUnavailable
+from helpdesk.ratelimit import RateLimited, rate_limit_hit, too_many_requests
 from helpdesk.tenancy import visible_sites
 from tickets import selectors, services
 from tickets.errors import AttachmentRejected, TicketError
 from tickets.forms import (
     AssignForm,
+    DraftDecisionForm,
     QueueFilterForm,
     ReplyForm,
     ReviewForm,
@@ -30,6 +35,7 @@ from tickets.forms import (
 )
 from tickets.lifecycle import transitions_allowed
 from tickets.models import OPEN_STATES, TicketState
+from tickets.triage import ticket_draft_outcome, ticket_draft_reply, ticket_draft_send
 
 PAGE_SIZE = 25
 
@@ -126,6 +132,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and ticket.requester_id == user.pk
             and ticket.state in (TicketState.RESOLVED, TicketState.CLOSED)
         )
+        context["chat_messages"] = conversation_messages_for_ticket(ticket=ticket, user=user)
         return render(request, "tickets/detail_customer.html", context)
     engineers = selectors.engineers_covering(site=ticket.site_id)
     context.update(
@@ -139,9 +146,9 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
         ),
         can_assign=ticket.state in OPEN_STATES,
-        # Filled by the AI layer: similar past cases of this site and a grounded reply draft.
-        similar_cases=[],
-        draft=None,
+        similar_cases=selectors.similar_cases_for_ticket(ticket=ticket),
+        draft=selectors.pending_draft_for(ticket=ticket),
+        chat_messages=conversation_messages_for_ticket(ticket=ticket, user=user),
     )
     return render(request, "tickets/detail_engineer.html", context)
 
@@ -312,3 +319,45 @@ def queue(request: HttpRequest) -> HttpResponse:
 @admin_required
 def admin_overview(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/admin_overview.html", selectors.admin_overview(user=request.user))
+
+
+@require_POST
+@staff_required
+def ticket_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask the AI for a grounded reply draft; it appears, editable, beside the ticket."""
+    ticket = _ticket_for_staff(request, pk)
+    try:
+        rate_limit_hit(user=request.user, scope="ai")
+    except RateLimited as error:
+        return too_many_requests(request, error)
+    try:
+        draft = _domain_errors_to_messages(
+            request, lambda: ticket_draft_reply(ticket=ticket, actor=request.user)
+        )
+    except AIUnavailable:
+        messages.error(request, "The AI assistant is unavailable right now; please write the reply yourself.")
+    else:
+        if draft is not None and draft.refused:
+            messages.info(request, "No similar past case was found; the draft says so.")
+    return redirect(reverse("tickets:detail", args=[ticket.pk]) + "#ai-draft")
+
+
+@require_POST
+@staff_required
+def ticket_draft_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket_for_staff(request, pk)
+    form = DraftDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(reverse("tickets:detail", args=[ticket.pk]) + "#ai-draft")
+    if form.cleaned_data["action"] == "send":
+        body = form.cleaned_data["body"]
+        if _domain_errors_to_messages(
+            request, lambda: ticket_draft_send(ticket=ticket, actor=request.user, body=body)
+        ):
+            messages.success(request, "Reply sent.")
+    elif _domain_errors_to_messages(
+        request, lambda: ticket_draft_outcome(ticket=ticket, actor=request.user, outcome="discarded")
+    ):
+        messages.info(request, "Draft discarded.")
+    return redirect("tickets:detail", pk=ticket.pk)

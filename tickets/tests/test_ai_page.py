@@ -1,0 +1,77 @@
+"""The AI column of the engineer's ticket page: similar past cases, and a draft to send or discard."""
+
+from __future__ import annotations
+
+import pytest
+
+from tickets.models import Comment, TicketEvent
+from tickets.tests.test_triage import history, new_ticket
+
+__all__ = ["history"]  # the indexed history of site A, a fixture
+
+DRAFT_EVENTS = TicketEvent.objects.filter(kind=TicketEvent.Kind.AI_DRAFT)
+
+
+@pytest.mark.usefixtures("history")
+def test_it_shows_similar_past_tickets_of_the_site_beside_the_ticket(login, site_a, customer_a, engineer_a):
+    ticket = new_ticket(site_a, customer_a)
+    page = login(engineer_a).get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'data-testid="similar-cases"' in page
+    assert "Nothing similar in this site&#x27;s history" not in page
+    assert (
+        f'href="/tickets/{ticket.pk}/"' not in page.split('data-testid="similar-cases"')[1].split("</div>")[0]
+    )
+
+
+@pytest.mark.usefixtures("history")
+def test_it_drafts_then_sends_an_edited_reply_and_records_it(login, site_a, customer_a, engineer_a):
+    ticket = new_ticket(site_a, customer_a)
+    client = login(engineer_a)
+    response = client.post(f"/tickets/{ticket.pk}/draft/")
+    assert response.status_code == 302 and response["Location"].endswith("#ai-draft")
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    drafted = DRAFT_EVENTS.get(ticket=ticket, data__stage="drafted")
+    assert drafted.data["source_details"], "the draft lists the sources it cites"
+    assert drafted.data["source_details"][0]["title"] in page
+    assert "Send reply" in page
+
+    body = drafted.data["body"] + "\nI have also checked the cabling."
+    client.post(f"/tickets/{ticket.pk}/draft/decide/", {"action": "send", "body": body})
+    reply = Comment.objects.get(ticket=ticket)
+    assert (reply.body, reply.is_internal, reply.author) == (body.strip(), False, engineer_a)
+    outcome = DRAFT_EVENTS.get(ticket=ticket, data__stage="outcome")
+    assert outcome.data["outcome"] == "edited"
+    assert "Send reply" not in client.get(f"/tickets/{ticket.pk}/").content.decode()
+
+
+@pytest.mark.usefixtures("history")
+def test_it_records_a_discarded_draft_and_sends_nothing(login, site_a, customer_a, engineer_a):
+    ticket = new_ticket(site_a, customer_a)
+    client = login(engineer_a)
+    client.post(f"/tickets/{ticket.pk}/draft/")
+    client.post(f"/tickets/{ticket.pk}/draft/decide/", {"action": "discard"})
+    assert not Comment.objects.filter(ticket=ticket).exists()
+    assert DRAFT_EVENTS.get(ticket=ticket, data__stage="outcome").data["outcome"] == "discarded"
+
+
+@pytest.mark.usefixtures("history")
+def test_it_refuses_to_send_an_empty_reply(login, site_a, customer_a, engineer_a):
+    ticket = new_ticket(site_a, customer_a)
+    client = login(engineer_a)
+    client.post(f"/tickets/{ticket.pk}/draft/")
+    response = client.post(
+        f"/tickets/{ticket.pk}/draft/decide/", {"action": "send", "body": "  "}, follow=True
+    )
+    assert "Write the reply before sending it." in response.content.decode()
+    assert not Comment.objects.filter(ticket=ticket).exists()
+
+
+def test_it_hides_drafting_from_other_sites_and_from_customers(login, site_a, customer_a, engineer_b):
+    ticket = new_ticket(site_a, customer_a)
+    assert login(engineer_b).post(f"/tickets/{ticket.pk}/draft/").status_code == 404
+    assert (
+        login(engineer_b).post(f"/tickets/{ticket.pk}/draft/decide/", {"action": "discard"}).status_code
+        == 404
+    )
+    assert login(customer_a).post(f"/tickets/{ticket.pk}/draft/").status_code == 403
+    assert not DRAFT_EVENTS.filter(ticket=ticket).exists()
