@@ -13,6 +13,12 @@ pytest_plugins = ["helpdesk.testing.browser"]
 PASSWORD = "correct-horse-battery-staple"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Real hashers cost about a second per test user; what they protect is not under test here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def site_a(db):
     return site_create(name="Alder & Finch LLP", slug="alder-finch", kind="law firm")

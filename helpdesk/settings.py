@@ -136,6 +136,9 @@ RATE_LIMITS = {
     "chat": (int(os.environ.get("RATE_LIMIT_CHAT_PER_MINUTE", "30")), 60),
     "ai": (int(os.environ.get("RATE_LIMIT_AI_PER_MINUTE", "20")), 60),
 }
+TICKET_ATTACHMENT_MAX_BYTES = int(os.environ.get("TICKET_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+TICKET_ATTACHMENT_MAX_PIXELS = int(os.environ.get("TICKET_ATTACHMENT_MAX_PIXELS", "25000000"))
+HELPDESK_BASE_URL = os.environ.get("HELPDESK_BASE_URL", "http://localhost:8000")  # links in emails
 TICKET_REOPEN_WINDOW_DAYS = int(os.environ.get("TICKET_REOPEN_WINDOW_DAYS", "14"))
 
 EMAIL_BACKEND = os.environ.get(
