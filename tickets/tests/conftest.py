@@ -58,9 +58,3 @@ def make_ticket(site_a, customer_a):
         return ticket
 
     return _make
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The cast's passwords are hashed per test; the slow production hasher would dominate the run."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
