@@ -350,7 +350,9 @@ def render_html(report: dict) -> str:
     compare = report.get("compare")
     if compare:
         previous = Path(compare.get("path", "previous"))
-        plots.append(svg_deltas(f"Change vs {previous.parent.name}/{previous.name}", deltas))
+        # Quality scores only: a latency change in milliseconds would flatten every other bar.
+        quality = {name: delta for name, delta in deltas.items() if not name.startswith("cost.")}
+        plots.append(svg_deltas(f"Change vs {previous.parent.name}/{previous.name}", quality))
 
     isolation = details.get("isolation", {})
     warning = ""

@@ -109,10 +109,10 @@ class Pipeline:
         self.categories = categories
         self.priorities = list(Priority.values)
 
-    def _foreign(self, cases, site_id: int) -> int:
+    def foreign_count(self, cases, site_id: int) -> int:
         return sum(1 for case in cases if case.site_id is not None and case.site_id != site_id)
 
-    def _doc_ids(self, cases) -> tuple[list[str], int]:
+    def dataset_ids(self, cases) -> tuple[list[str], int]:
         ids, outside = [], 0
         for case in cases:
             doc_id = self.sandbox.documents.get((case.source_type, case.source_id))
@@ -128,8 +128,8 @@ class Pipeline:
         started = time.perf_counter()
         cases = similar_cases(site=site, text=record.query.text, k=RETRIEVAL_K, embedder=self.embedder)
         record.retrieval_ms = (time.perf_counter() - started) * 1000
-        record.violations += self._foreign(cases, site.pk)
-        record.ranking, record.outside = self._doc_ids(cases)
+        record.violations += self.foreign_count(cases, site.pk)
+        record.ranking, record.outside = self.dataset_ids(cases)
 
     def context(self, record: QueryRecord, site):
         """The grounding both triage and drafts use in production (tickets.triage): built once per query,
@@ -138,7 +138,7 @@ class Pipeline:
 
         started = time.perf_counter()
         context = build_context(site=site, text=record.query.text)
-        record.violations += self._foreign(context.cases, site.pk)
+        record.violations += self.foreign_count(context.cases, site.pk)
         return context, (time.perf_counter() - started) * 1000
 
     def triage(self, record: QueryRecord, site, context, context_ms: float) -> None:
@@ -163,14 +163,16 @@ class Pipeline:
         by_key = {source.key: source for source in context.sources}
         record.violations += sum(1 for key in result.citations if key not in by_key)
         record.reply, record.reply_refused = result.body, bool(result.refused or not result.citations)
-        record.reply_cited, _ = self._doc_ids([by_key[key].case for key in result.citations if key in by_key])
+        record.reply_cited, _ = self.dataset_ids(
+            [by_key[key].case for key in result.citations if key in by_key]
+        )
         record.reply_sources = [by_key[key].text for key in result.citations if key in by_key]
         record.draft_tokens = result.usage.prompt_tokens + result.usage.completion_tokens
         if context.sources:
             top = context.sources[0]
             record.baseline_reply = top.case.resolution or top.text
             record.baseline_refused = False
-            record.baseline_cited, _ = self._doc_ids([top.case])
+            record.baseline_cited, _ = self.dataset_ids([top.case])
             record.baseline_sources = [top.text]
 
 

@@ -57,6 +57,7 @@ def test_it_renders_self_contained_html_with_the_four_plots():
     assert "Per-category F1" in page and "Recall@k" in page and "confusion" in page and "Change vs" in page
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
     assert "<script" not in page
+    assert "Change vs previous/report.json" in page and "cost.draft_latency" not in page.split("<h2>Plots")[1]
     assert "<td>email</td><td class='num'>0.400</td><td class='num'>0.670</td>" in page
 
 

@@ -48,3 +48,17 @@ def test_it_cleans_up_sites_a_killed_run_left_behind(tmp_path, site_a):
     assert not leftover_sites().exists()
     assert not Ticket.objects.exists()
     assert Site.objects.filter(pk=site_a.pk).exists()
+
+
+def test_it_counts_cases_of_another_site_and_maps_cases_back_to_dataset_ids(db):
+    from evals.runner import Pipeline
+    from retrieval.types import Case
+
+    def case(source_id, site_id):
+        return Case("ticket", source_id, site_id, "t", "s", "/", 1.0, 0.9)
+
+    sandbox = Sandbox(run_id="map", documents={("ticket", 7): "doc-7"})
+    pipeline = Pipeline(sandbox, "offline", ["network"])
+    cases = [case(7, 1), case(8, 2), case(9, None)]
+    assert pipeline.foreign_count(cases, site_id=1) == 1
+    assert pipeline.dataset_ids(cases) == (["doc-7"], 2)
