@@ -411,6 +411,11 @@ def write_html(report: dict, out: Path) -> Path:
 def check_against_baseline(report: dict, baseline: dict, tolerance: float) -> list[str]:
     """Failures: headline scores more than `tolerance` below the accepted baseline, or any isolation leak."""
     failures = []
+    dataset = report.get("run", {}).get("dataset", {})
+    for key in ("name", "queries"):
+        expected = baseline.get("run", {}).get(key)
+        if expected is not None and dataset.get(key) != expected:
+            failures.append(f"dataset {key}: the report has {dataset.get(key)!r}, the baseline {expected!r}")
     for name, accepted in baseline.get("scores", {}).items():
         current = report.get("scores", {}).get(name, {}).get("system")
         if current is None:

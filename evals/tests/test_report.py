@@ -66,6 +66,10 @@ def test_it_fails_a_headline_score_beyond_the_tolerance_and_any_isolation_leak()
     assert check_against_baseline(make_report(retrieval__mrr=0.79), baseline, 0.02) == []
     failures = check_against_baseline(make_report(retrieval__mrr=0.70), baseline, 0.02)
     assert len(failures) == 1 and failures[0].startswith("retrieval.mrr")
+    limited = check_against_baseline(
+        make_report(), {**baseline, "run": {"name": "tiny", "queries": 300}}, 0.02
+    )
+    assert limited == ["dataset queries: the report has 2, the baseline 300"]
     leaking = make_report()
     leaking["details"]["isolation"]["violations"] = 2
     assert "isolation" in check_against_baseline(leaking, baseline, 0.02)[0]
