@@ -287,12 +287,13 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}.up{color:#16a34a}.dow
 """
 
 
-def _delta_cell(value) -> str:
-    if value is None or value == "":
+def _delta_cell(value, *, higher_is_better: bool = True) -> str:
+    """A signed change, green when it is an improvement (a lower latency is one), red otherwise."""
+    if value is None:
         return "<td class='num'></td>"
-    number = float(value)
-    css = "up" if number > 0 else "down" if number < 0 else ""
-    return f"<td class='num {css}'>{number:+.3f}</td>"
+    better = value > 0 if higher_is_better else value < 0
+    css = "" if value == 0 else "up" if better else "down"
+    return f"<td class='num {css}'>{value:+.3f}</td>"
 
 
 def render_html(report: dict) -> str:
@@ -310,7 +311,8 @@ def render_html(report: dict) -> str:
         rows.append(
             f"<tr><td>{_esc(name)}</td><td class='num'>{_score_text(name, score.get('system'))}</td>"
             f"<td>{baseline_text}</td>"
-            f"{_delta_cell(vs)}{_delta_cell(deltas.get(name))}</tr>"
+            f"{_delta_cell(vs)}"
+            f"{_delta_cell(deltas.get(name), higher_is_better=score.get('higher_is_better', True))}</tr>"
         )
     plots = []
     triage = details.get("triage")
@@ -350,8 +352,12 @@ def render_html(report: dict) -> str:
     compare = report.get("compare")
     if compare:
         previous = Path(compare.get("path", "previous"))
-        # Quality scores only: a latency change in milliseconds would flatten every other bar.
-        quality = {name: delta for name, delta in deltas.items() if not name.startswith("cost.")}
+        # Scores where higher is better only: a latency change in milliseconds would flatten every bar.
+        quality = {
+            name: delta
+            for name, delta in deltas.items()
+            if report["scores"].get(name, {}).get("higher_is_better", True) and not name.startswith("cost.")
+        }
         plots.append(svg_deltas(f"Change vs {previous.parent.name}/{previous.name}", quality))
 
     isolation = details.get("isolation", {})
