@@ -283,7 +283,7 @@ th,td{border-bottom:1px solid #e5e7eb;padding:.35rem .5rem;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}.up{color:#16a34a}.down{color:#dc2626}
 .plots{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}.plots svg{max-width:100%;height:auto}
 .meta{color:#4b5563;font-size:.9rem}.bad{background:#fee2e2;padding:.5rem;border-radius:.3rem}
-.scroll{overflow-x:auto}
+.scroll{overflow-x:auto}.scroll table{min-width:640px}
 """
 
 
