@@ -454,6 +454,39 @@ def ai_calls(sandbox: Sandbox) -> dict:
     return {f"{row['provider']}:{row['outcome']}": row for row in rows}
 
 
+def write_results(records: list[QueryRecord], out: Path) -> Path:
+    """results.jsonl: what the system and the baselines did for each query, to read where it went wrong."""
+    path = out / "results.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for r in records:
+            row = {
+                "id": r.query.id,
+                "site": r.query.site,
+                "text": r.query.text,
+                "gold": {
+                    "category": r.query.category,
+                    "relevant": r.query.relevant,
+                    "answerable": r.query.answerable,
+                },
+                "triage": {
+                    "category": r.triage_category,
+                    "confidence": r.triage_confidence,
+                    "accepted": r.triage_accepted,
+                    "bm25_vote": r.vote_category,
+                },
+                "retrieval": {"system": r.ranking, "bm25": r.bm25_ranking, "outside": r.outside},
+                "reply": {"body": r.reply, "refused": r.reply_refused, "cited": r.reply_cited},
+                "baseline_reply": {
+                    "body": r.baseline_reply,
+                    "refused": r.baseline_refused,
+                    "cited": r.baseline_cited,
+                },
+                "violations": r.violations,
+            }
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path
+
+
 def new_run_id() -> str:
     return f"{timezone.now():%Y%m%d%H%M%S}-{secrets.token_hex(2)}"
 
@@ -537,5 +570,6 @@ def run_evals(options: RunOptions, *, echo: Callable[[str], None] = lambda _mess
     out.mkdir(parents=True, exist_ok=True)
     write_json(report, out)
     write_html(report, out)
+    write_results(records, out)
     report["run"]["out"] = str(out)
     return report

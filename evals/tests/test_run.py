@@ -58,6 +58,10 @@ def test_it_runs_every_suite_in_throwaway_sites_and_removes_them(tmp_path, site_
     written = json.loads((tmp_path / "out" / "report.json").read_text())
     assert written["run"]["dataset"]["queries"] == 10
     assert (tmp_path / "out" / "report.html").read_text().count("<svg") == 3
+    results = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    assert len(results) == 10
+    offtopic = next(row for row in results if row["id"] == "tiny-one-offtopic")
+    assert offtopic["reply"]["refused"] is True and offtopic["gold"]["answerable"] is False
     calls = report["details"]["ai_calls"]
     assert calls["offline:ok"]["calls"] + calls["offline:refused"]["calls"] == 20  # 10 triages, 10 drafts
 
