@@ -276,13 +276,18 @@ def check(world: World, question: str) -> None:
         if not foreign:  # an admin sees every site: nothing of theirs can leak
             continue
         client.force_login(user)
+        shown = set()
         for route, url in readable_urls(world, user, question):
             response = client.get(url, follow=True)
             if response.status_code == 405:
                 NOT_READABLE.add(route)
             assert response.status_code < 500, (user.username, url, response.status_code)
             if not response.streaming:
-                assert not leaks(response.content.decode(errors="replace"), foreign), (user.username, url)
+                body = response.content.decode(errors="replace")
+                assert not leaks(body, foreign), (user.username, url)
+                shown |= leaks(body, set(world.markers.values()))
+        # The control: the user's own sites' data was on the pages, so the markers do show when allowed.
+        assert shown == set(world.markers.values()) - foreign, user.username
     for site in world.sites:
         foreign = world.foreign_to_site(site)
         for case in similar_cases(site=site, text=question, k=20):
