@@ -67,3 +67,14 @@ def test_it_hides_attachments_from_another_site(login, customer_b, engineer_b, a
         for attachment in attachments.values():
             response = login(outsider).get(reverse("tickets:attachment", args=[attachment.pk]))
             assert response.status_code == 404
+
+
+def test_it_keeps_the_apis_sandbox_policy_on_downloads(login, customer_a, attachments):
+    url = f"/api/v1/tickets/attachments/{attachments['text'].pk}/download"
+    response = login(customer_a).get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment;")
+    # The security middleware only fills in a policy; it never loosens the download's own sandbox.
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response["X-Content-Type-Options"] == "nosniff"
