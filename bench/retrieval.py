@@ -130,8 +130,28 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values), q))
 
 
-def load_corpus(connection, corpus: Corpus, size: int, batch: int = 50_000) -> dict:
-    for statement in TABLE_SQL.split(";"):
+def partitioned_table_sql() -> str:
+    """The same table LIST-partitioned by site (one partition per site, one for global rows): each
+    site's rows are contiguous and have their own HNSW graph, the layout pgvector suggests for filters."""
+    create = TABLE_SQL.replace(") STORED\n);", ") STORED\n) PARTITION BY LIST (site_id);")
+    create = create.replace("id bigserial PRIMARY KEY", "id bigserial")  # a partitioned key must hold site_id
+    parts = ["CREATE TABLE bench_chunk_global PARTITION OF bench_chunk FOR VALUES IN (NULL)"]
+    parts += [
+        f"CREATE TABLE bench_chunk_s{n} PARTITION OF bench_chunk FOR VALUES IN ({n})"
+        for n in range(1, SITES + 1)
+    ]
+    settings_sql = [
+        f"ALTER TABLE bench_chunk_s{n} SET (toast_tuple_target = 8160)" for n in range(1, SITES + 1)
+    ]
+    create = create.replace("ALTER TABLE bench_chunk SET (toast_tuple_target = 8160);", "")
+    return ";".join(
+        [create, *parts, *settings_sql, "ALTER TABLE bench_chunk_global SET (toast_tuple_target = 8160)"]
+    )
+
+
+def load_corpus(connection, corpus: Corpus, size: int, batch: int = 50_000, layout: str = "single") -> dict:
+    table_sql = partitioned_table_sql() if layout == "partitioned" else TABLE_SQL
+    for statement in table_sql.split(";"):
         if statement.strip():
             connection.execute(statement)
     started = time.perf_counter()
@@ -163,9 +183,12 @@ def load_corpus(connection, corpus: Corpus, size: int, batch: int = 50_000) -> d
             connection.execute(statement)
         timings[f"{name}_build_s"] = round(time.perf_counter() - started, 1)
     connection.execute("ANALYZE bench_chunk")
+    # Summed over partitions (pg_partition_tree also answers for a plain table or index).
     sizes = connection.execute(
-        "SELECT pg_total_relation_size('bench_chunk'), pg_relation_size('bench_chunk_hnsw'), "
-        "pg_relation_size('bench_chunk_search_vector'), pg_relation_size('bench_chunk')"
+        "SELECT (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('bench_chunk')),"
+        " (SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree('bench_chunk_hnsw')),"
+        " (SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree('bench_chunk_search_vector')),"
+        " (SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree('bench_chunk'))"
     ).fetchone()
     timings.update(
         {
@@ -183,7 +206,8 @@ def plan_uses_hnsw(connection, sql: str, params: dict, settings_sql: list[str]) 
         for statement in settings_sql:
             connection.execute(statement)
         plan = "\n".join(row[0] for row in connection.execute("EXPLAIN " + sql, params).fetchall())
-    return "bench_chunk_hnsw" in plan
+    # An HNSW scan is the only index scan ordered by distance (on one table or on each partition).
+    return "Order By: ((embedding)::vector" in plan
 
 
 def run_query(connection, sql: str, params: dict, settings_sql: list[str]) -> tuple[float, list]:
@@ -238,6 +262,7 @@ def search_bench(connection, corpus: Corpus, queries: int, ef_values: list[int])
         elapsed, _rows = run_query(connection, hybrid_sql, hybrid, scan)
         latencies.append(elapsed)
     results["hybrid"] = {
+        "plan_uses_hnsw": plan_uses_hnsw(connection, hybrid_sql, hybrid, scan),
         "p50_ms": round(percentile(latencies, 50), 2),
         "p95_ms": round(percentile(latencies, 95), 2),
     }
@@ -326,6 +351,12 @@ def main() -> None:
     )
     parser.add_argument("--size", type=int, action="append", help="Corpus size (repeatable); 0 skips search")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument(
+        "--layout",
+        choices=["single", "partitioned"],
+        default="single",
+        help="partitioned: one partition per site",
+    )
     parser.add_argument("--ef", type=int, action="append", help="hnsw.ef_search values (default 40 100)")
     parser.add_argument("--skip-embedding", action="store_true")
     parser.add_argument("--skip-indexing", action="store_true")
@@ -338,7 +369,7 @@ def main() -> None:
     connection.execute("SET max_parallel_maintenance_workers = 1")
     for size in [s for s in (args.size or [10_000]) if s > 0]:
         corpus = Corpus()
-        build = load_corpus(connection, corpus, size)
+        build = load_corpus(connection, corpus, size, layout=args.layout)
         print(f"[{size}] built: {build}", flush=True)
         search = search_bench(connection, corpus, args.queries, args.ef or [40, 100])
         print(f"[{size}] search: {search}", flush=True)
