@@ -1,5 +1,6 @@
 """API authentication: personal tokens (hashed, expiring, revocable), service tokens, the session."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -156,3 +157,16 @@ def test_it_does_not_demand_csrf_from_token_clients(customer_a):
     )
 
     assert response.status_code == 201
+
+
+def test_it_lets_no_operation_of_any_router_answer_without_credentials(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    answers = {}
+
+    for path, item in schema["paths"].items():
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        for method in item:
+            answers[f"{method.upper()} {path}"] = getattr(client, method)(url).status_code
+
+    assert len(answers) > 30
+    assert set(answers.values()) == {401}, answers
