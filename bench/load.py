@@ -176,6 +176,7 @@ def write_counts(run: str) -> dict[str, int]:
     from chat.models import Conversation, Message
     from tickets.models import Ticket
 
+    ASSISTANT = Message.Author.ASSISTANT  # noqa: N806
     tickets = Ticket.objects.filter(title__startswith=f"bench {run}c")
     messages = Message.objects.filter(body__startswith=f"bench {run}c", author_kind=Message.Author.CUSTOMER)
     duplicated = tickets.values("title").annotate(n=Count("pk")).filter(n__gt=1).count()
@@ -184,6 +185,7 @@ def write_counts(run: str) -> dict[str, int]:
         "tickets": tickets.count(),
         "chat_messages": messages.count(),
         "conversations": Conversation.objects.filter(messages__in=messages).distinct().count(),
+        "answered": Message.objects.filter(reply_to__in=messages, author_kind=ASSISTANT).count(),
         "duplicated": duplicated,
     }
 
@@ -374,6 +376,8 @@ def main() -> None:
         "stored": stored,
         "lost": lost,
         "duplicated": stored["duplicated"],
+        # Every stored question got its one assistant answer (the API answers before it returns 201).
+        "unanswered": stored["chat_messages"] - stored["answered"],
         "errors": sum(result.errors for result in results),
         "server_errors_logged": len(problems),
     }
@@ -383,7 +387,7 @@ def main() -> None:
         args.json.write_text(json.dumps(report, indent=2))
     if problems:
         sys.stderr.write("server errors, first one:\n" + problems[0] + "\n")
-    if summary["errors"] or any(lost.values()) or summary["duplicated"] or problems:
+    if summary["errors"] or any(lost.values()) or summary["duplicated"] or summary["unanswered"] or problems:
         raise SystemExit(1)
 
 
