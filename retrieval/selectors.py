@@ -35,7 +35,8 @@ MAX_QUERY_WORDS = 48
 
 SEARCH_SQL = """
 WITH vector_hits AS MATERIALIZED (
-    SELECT id, embedding::vector({dims}) <=> %(query)s::vector({dims}) AS distance
+    SELECT id, document_id, source_type, source_id, text,
+           embedding::vector({dims}) <=> %(query)s::vector({dims}) AS distance
     FROM knowledge_chunk
     WHERE embedding_model = %(model)s
       AND (site_id = %(site)s OR site_id IS NULL)
@@ -44,10 +45,12 @@ WITH vector_hits AS MATERIALIZED (
     LIMIT %(candidates)s
 ),
 vector_ranked AS (
-    SELECT id, row_number() OVER (ORDER BY distance, id) AS rank FROM vector_hits
+    SELECT *, row_number() OVER (ORDER BY distance, id) AS rank FROM vector_hits
 ),
 text_hits AS MATERIALIZED (
-    SELECT id, row_number() OVER (ORDER BY ts_rank_cd(search_vector, q) DESC, id) AS rank
+    SELECT id, document_id, source_type, source_id, text,
+           embedding::vector({dims}) <=> %(query)s::vector({dims}) AS distance,
+           row_number() OVER (ORDER BY ts_rank_cd(search_vector, q) DESC, id) AS rank
     FROM knowledge_chunk, websearch_to_tsquery('english', %(words)s) AS q
     WHERE embedding_model = %(model)s
       AND (site_id = %(site)s OR site_id IS NULL)
@@ -56,13 +59,10 @@ text_hits AS MATERIALIZED (
     ORDER BY ts_rank_cd(search_vector, q) DESC, id
     LIMIT %(candidates)s
 )
-SELECT c.document_id, c.source_type, c.source_id, c.text,
-       1 - (c.embedding::vector({dims}) <=> %(query)s::vector({dims})) AS similarity,
-       v.rank, t.rank
-FROM knowledge_chunk c
-LEFT JOIN vector_ranked v ON v.id = c.id
-LEFT JOIN text_hits t ON t.id = c.id
-WHERE c.id IN (SELECT id FROM vector_hits UNION SELECT id FROM text_hits)
+SELECT COALESCE(v.document_id, t.document_id), COALESCE(v.source_type, t.source_type),
+       COALESCE(v.source_id, t.source_id), COALESCE(v.text, t.text),
+       1 - COALESCE(v.distance, t.distance) AS similarity, v.rank, t.rank
+FROM vector_ranked v FULL OUTER JOIN text_hits t ON t.id = v.id
 """
 
 
