@@ -20,7 +20,8 @@ from django_q.tasks import async_task
 from knowledge.models import Chunk, Document
 from knowledge.tests.factories import resolved_ticket
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the flush after this test keeps the migrated rows, as the browser tests expect.
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 FUNC = "helpdesk.guard.tests.fault_tasks.index_ticket_then_hang_once"
 RETRY_SECONDS = 8
