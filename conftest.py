@@ -102,3 +102,25 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def queued_tasks():
+    """Read the tasks waiting in the django-q2 broker, whichever broker is configured (ORM or Redis)."""
+    from django_q.brokers import get_broker
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    broker = get_broker()
+    broker.purge_queue()  # a Redis list is not rolled back with the test's transaction
+
+    def read() -> list[tuple[str, tuple]]:
+        if hasattr(broker.connection, "lrange"):
+            payloads = broker.connection.lrange(broker.list_key, 0, -1)
+        else:
+            payloads = (
+                OrmQ.objects.filter(key=broker.list_key).order_by("pk").values_list("payload", flat=True)
+            )
+        return [(task["func"], task["args"]) for task in map(SignedPackage.loads, payloads)]
+
+    return read

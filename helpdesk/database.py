@@ -43,9 +43,17 @@ def embedded_database_config(data_dir: Path) -> dict[str, Any]:
             ) from error
     info = server.get_postmaster_info()
     socket_dir, port = str(info.socket_dir), str(info.port)
-    with psycopg.connect(
-        host=socket_dir, port=port, user="postgres", dbname="postgres", autocommit=True
-    ) as connection:
+    try:
+        connection = psycopg.connect(
+            host=socket_dir, port=port, user="postgres", dbname="postgres", autocommit=True
+        )
+    except psycopg.OperationalError as error:
+        # pgserver trusts postmaster.pid: after a crash or a reboot its pid may belong to another process.
+        raise DatabaseUnavailable(
+            f"the embedded PostgreSQL in {data_dir} does not answer on {socket_dir}; if no PostgreSQL runs "
+            f"there (e.g. after a crash), remove {data_dir / 'postmaster.pid'} and run again."
+        ) from error
+    with connection:
         exists = connection.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [EMBEDDED_DATABASE_NAME]
         ).fetchone()

@@ -112,7 +112,10 @@ class AIInteraction(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["provider", "-created_at"]), models.Index(fields=["site", "-created_at"])]
+        indexes = [
+            models.Index(fields=["provider", "-created_at"]),
+            models.Index(fields=["site", "-created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.purpose} by {self.provider}/{self.model}: {self.outcome}"

@@ -282,12 +282,16 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """Files are served only through here, to users who may see the ticket (never from a public URL)."""
     attachment = selectors.attachment_get_for_user(user=request.user, pk=pk)
     inline = attachment.content_type.startswith("image/")
-    return FileResponse(
+    response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=not inline,
         filename=attachment.original_name,
         content_type=attachment.content_type,
     )
+    if not inline:
+        # Even if a browser renders an uploaded file, it runs nothing and reaches nothing.
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @staff_required

@@ -1,6 +1,5 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django_q.models import OrmQ
 
 from chat.models import Conversation, Message
 from chat.services import (
@@ -18,10 +17,6 @@ from tickets.models import Ticket, TicketEvent, TicketSource
 from tickets.tasks import ticket_triage
 
 QUESTION = "The printer at reception says offline and nothing prints"
-
-
-def queued_functions() -> list[str]:
-    return [task.task["func"] for task in OrmQ.objects.all()]
 
 
 def test_it_starts_one_conversation_per_client_key(site_a, customer_a):
@@ -97,7 +92,7 @@ def test_it_takes_over_a_stale_claim(site_a, customer_a):
 
 
 def test_it_closes_a_deflected_conversation_and_queues_its_transcript(
-    site_a, customer_a, django_capture_on_commit_callbacks
+    site_a, customer_a, django_capture_on_commit_callbacks, queued_tasks
 ):
     conversation, question = conversation_start(site=site_a, customer=customer_a, body=QUESTION)
     with django_capture_on_commit_callbacks(execute=True):
@@ -107,13 +102,13 @@ def test_it_closes_a_deflected_conversation_and_queues_its_transcript(
     assert conversation.state == Conversation.State.CLOSED
     assert conversation.outcome == Conversation.Outcome.DEFLECTED
     assert conversation.closed_at is not None
-    assert "knowledge.tasks.index_conversation" in queued_functions()
+    assert "knowledge.tasks.index_conversation" in [func for func, _ in queued_tasks()]
     with pytest.raises(ConversationClosed):
         message_post(site=site_a, conversation=conversation, author=customer_a, body="one more thing")
 
 
 def test_it_turns_the_conversation_into_a_triage_queued_ticket_with_the_transcript(
-    site_a, customer_a, indexed_ticket, django_capture_on_commit_callbacks
+    site_a, customer_a, indexed_ticket, django_capture_on_commit_callbacks, queued_tasks
 ):
     conversation, question = conversation_start(site=site_a, customer=customer_a, body=QUESTION)
     assistant_reply_ensure(question=question)
@@ -129,7 +124,7 @@ def test_it_turns_the_conversation_into_a_triage_queued_ticket_with_the_transcri
     assert ticket.requester == customer_a
     assert f"Alice Archer: {QUESTION}" in ticket.description
     assert "Assistant (AI):" in ticket.description
-    assert "tickets.tasks.ticket_triage" in queued_functions()
+    assert "tickets.tasks.ticket_triage" in [func for func, _ in queued_tasks()]
     # The queued job triages the ticket from the transcript, grounded in the site's resolved ticket.
     ticket_triage(ticket.pk)
     triage = ticket.events.get(kind=TicketEvent.Kind.AI_TRIAGE)

@@ -121,7 +121,7 @@ class OpenAIProvider:
         """Run one API call; retry 429, 5xx and connection errors with backoff, at most MAX_ATTEMPTS."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                return call()
+                answer = call()
             except (openai.RateLimitError, openai.InternalServerError) as error:
                 asked = retry_after_seconds(error)
                 if attempt == MAX_ATTEMPTS or (asked is not None and asked > MAX_RETRY_AFTER_SECONDS):
@@ -134,6 +134,11 @@ class OpenAIProvider:
                 self.sleep(min(MAX_BACKOFF_SECONDS, BACKOFF_SECONDS * 2 ** (attempt - 1)))
             except openai.OpenAIError as error:
                 raise AIUnavailable(describe(error)) from error
+            else:
+                # A proxy's HTML error page with status 200 comes back from the SDK as a plain string.
+                if isinstance(answer, str | bytes):
+                    raise AIUnavailable("the API answered with something that is not JSON")
+                return answer
         raise AssertionError("unreachable: the loop returns or raises")
 
     def categorize(

@@ -85,8 +85,10 @@ def test_it_brings_the_product_up_on_a_new_machine(fresh_var_dir):
         assert (status, body) == (200, b"ok")
         status, _ = fetch(base + "/")
         assert status == 302
-        status, body = fetch(base + "/admin/login/")
-        assert status == 200 and b"Django" in body
+        status, _ = fetch(base + "/admin/")
+        assert status == 302
+        status, body = fetch(base + "/accounts/login/?next=/admin/")
+        assert status == 200 and b"Log in" in body
         status, _ = fetch(base + "/static/vendor/bootstrap/bootstrap.min.css")
         assert status == 200
     finally:

@@ -1,6 +1,5 @@
 import pytest
 from django.core.management import call_command
-from django_q.models import OrmQ
 
 from chat.models import Message
 from helpdesk.models import Site
@@ -214,13 +213,12 @@ def test_it_excludes_vectors_of_another_model(site_a, printer_ticket):
 
 
 def test_it_queues_indexing_when_an_article_is_published(
-    site_a, engineer_a, django_capture_on_commit_callbacks
+    site_a, engineer_a, django_capture_on_commit_callbacks, queued_tasks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         kb = services.article_create(
             site=site_a, author=engineer_a, title="Reset MFA", body="Ask IT.", state=Article.State.PUBLISHED
         )
 
-    queued = [entry.task for entry in OrmQ.objects.all()]
-    assert [(t["func"], t["args"]) for t in queued] == [("knowledge.tasks.index_article", (kb.id,))]
+    assert queued_tasks() == [("knowledge.tasks.index_article", (kb.id,))]
     assert kb.slug == "reset-mfa"

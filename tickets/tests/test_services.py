@@ -4,16 +4,11 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_q.models import OrmQ
 
 from tickets.errors import ActionNotAllowed, ReviewNotAllowed, TicketError
 from tickets.models import Category, Review, SLATarget, TicketEvent
 from tickets.selectors import BUILTIN_SLA_MINUTES, ticket_list
 from tickets.services import review_create, ticket_create, ticket_transition, ticket_update
-
-
-def _queued():
-    return [(job.task["func"], job.task["args"]) for job in OrmQ.objects.order_by("pk")]
 
 
 def _create(site, requester, **kwargs):
@@ -23,15 +18,15 @@ def _create(site, requester, **kwargs):
 
 
 def test_it_creates_a_new_ticket_with_an_event_and_queues_triage_after_commit(
-    site_a, customer_a, django_capture_on_commit_callbacks
+    site_a, customer_a, django_capture_on_commit_callbacks, queued_tasks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         ticket = _create(site_a, customer_a)
-        assert _queued() == []
+        assert queued_tasks() == []
     assert (ticket.state, ticket.source, ticket.priority) == ("new", "portal", "normal")
     event = ticket.events.get()
     assert (event.kind, event.actor, event.site_id) == ("created", customer_a, site_a.pk)
-    assert _queued() == [("tickets.tasks.ticket_triage", (ticket.pk,))]
+    assert queued_tasks() == [("tickets.tasks.ticket_triage", (ticket.pk,))]
 
 
 def test_it_keeps_the_ticket_and_flags_it_when_the_broker_fails(
@@ -139,14 +134,14 @@ def test_it_refuses_edits_by_customers_and_outside_engineers(make_ticket, custom
 
 
 def test_it_queues_reindexing_when_resolved_reopened_or_edited_while_resolved(
-    make_ticket, engineer_a, django_capture_on_commit_callbacks
+    make_ticket, engineer_a, django_capture_on_commit_callbacks, queued_tasks
 ):
     ticket = make_ticket("in_progress", assignee=engineer_a)
     with django_capture_on_commit_callbacks(execute=True):
         ticket_transition(ticket=ticket, to_state="resolved", actor=engineer_a, note="Rebooted the router")
         ticket_update(ticket=ticket, actor=engineer_a, title="VPN drops hourly")
         ticket_transition(ticket=ticket, to_state="in_progress", actor=engineer_a)
-    index_jobs = [args for func, args in _queued() if func == "knowledge.tasks.index_ticket"]
+    index_jobs = [args for func, args in queued_tasks() if func == "knowledge.tasks.index_ticket"]
     assert index_jobs == [(ticket.pk,)] * 3
 
 

@@ -37,11 +37,11 @@ OPENAI = {
     "OPENAI_CHAT_MODEL": "gpt-4o",
 }
 
-# What the logged error says for each fault (an HTML page where JSON belongs fails at the first field read).
+# What the logged error says for each fault.
 SYMPTOMS = {
     "timeout": ["Request timed out"],
     "rate_limited": ["HTTP 429"],
-    "garbage": ["has no attribute 'choices'", "empty reply"],
+    "garbage": ["something that is not JSON", "empty reply"],
 }
 
 
