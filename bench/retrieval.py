@@ -183,12 +183,16 @@ def load_corpus(connection, corpus: Corpus, size: int, batch: int = 50_000, layo
             connection.execute(statement)
         timings[f"{name}_build_s"] = round(time.perf_counter() - started, 1)
     connection.execute("ANALYZE bench_chunk")
-    # Summed over partitions (pg_partition_tree also answers for a plain table or index).
+    # Summed over partitions when partitioned (pg_partition_tree has no rows for a plain relation).
     sizes = connection.execute(
-        "SELECT (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('bench_chunk')),"
-        " (SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree('bench_chunk_hnsw')),"
-        " (SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree('bench_chunk_search_vector')),"
-        " (SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree('bench_chunk'))"
+        "SELECT COALESCE((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('bench_chunk')), "
+        "pg_total_relation_size('bench_chunk')), "
+        "COALESCE((SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree('bench_chunk_hnsw')), "
+        "pg_relation_size('bench_chunk_hnsw')), "
+        "COALESCE((SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree('bench_chunk_search_vector')), "
+        "pg_relation_size('bench_chunk_search_vector')), "
+        "COALESCE((SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree('bench_chunk')), "
+        "pg_relation_size('bench_chunk'))"
     ).fetchone()
     timings.update(
         {
