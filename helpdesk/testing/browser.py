@@ -27,11 +27,12 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 UNSAFE_CHARACTERS = re.compile(r"[^\w.-]+")
 
 
-def _flushes_the_database(item) -> bool:
-    names = getattr(item, "fixturenames", ())
+def _flushed_without_post_migrate(item) -> bool:
+    """A serialized-rollback test's flush skips post_migrate, so nothing (not even content types) is put
+    back until the next such test; a plain transactional flush re-creates content types itself."""
     marker = item.get_closest_marker("django_db")
-    marked = marker is not None and bool(marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
-    return marked or "transactional_db" in names or "live_server" in names
+    serialized = marker is not None and bool(marker.kwargs.get("serialized_rollback"))
+    return serialized or "django_db_serialized_rollback" in getattr(item, "fixturenames", ())
 
 
 @pytest.hookimpl(wrapper=True)
@@ -43,7 +44,7 @@ def pytest_runtest_teardown(item, nextitem):
     when the session holds a test asking for it (every browser test does, through browser_page).
     """
     result = yield
-    if _flushes_the_database(item):
+    if _flushed_without_post_migrate(item):
         from django.db import connection
         from pytest_django.plugin import blocking_manager_key
 
