@@ -305,3 +305,17 @@ def pending_draft_for(*, ticket: Ticket) -> TicketEvent | None:
     if latest is None or drafts.filter(data__stage="outcome", data__draft_event_id=latest.pk).exists():
         return None
     return latest
+
+
+def tickets_awaiting_triage(*, older_than: timedelta) -> QuerySet[int]:
+    """Ids of tickets still `new`, not handed to a human, with no AI triage, created before the cut-off."""
+    return (
+        Ticket.objects.filter(
+            state=TicketState.NEW,
+            needs_human_triage=False,
+            created_at__lt=timezone.now() - older_than,
+        )
+        .exclude(events__kind=TicketEvent.Kind.AI_TRIAGE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

@@ -3,18 +3,36 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
+
+from django_q.tasks import async_task
 
 from tickets.models import Ticket
+from tickets.selectors import tickets_awaiting_triage
 from tickets.services import ticket_auto_assign
 
 logger = logging.getLogger(__name__)
+TRIAGE_SWEEP_AFTER = timedelta(minutes=10)
 
 
 def ticket_triage(ticket_id: int) -> None:
     """AI triage of a new ticket (tickets.triage decides, then assigns); if it fails the ticket stays new."""
-    from tickets.triage import triage_ticket  # written alongside by the AI layer; imported when the job runs
+    from tickets.triage import triage_ticket  # imported when the job runs: triage pulls in the AI layer
 
     triage_ticket(ticket_id=ticket_id)
+
+
+def tickets_triage_sweep() -> int:
+    """Re-queue triage of tickets left in `new` without a triage (a worker died, a Redis queue was lost).
+
+    Triage is idempotent, so a ticket whose first job is merely slow is triaged once all the same.
+    """
+    ticket_ids = list(tickets_awaiting_triage(older_than=TRIAGE_SWEEP_AFTER))
+    for ticket_id in ticket_ids:
+        async_task("tickets.tasks.ticket_triage", ticket_id)
+    if ticket_ids:
+        logger.warning("re-queued triage of %d ticket(s) left untriaged", len(ticket_ids))
+    return len(ticket_ids)
 
 
 def ticket_auto_assign_task(ticket_id: int) -> int | None:

@@ -1,0 +1,30 @@
+"""Every periodic job of the product, declared in one place and synced into django-q2 after `migrate`."""
+
+from __future__ import annotations
+
+from django_q.models import Schedule
+
+PERIODIC_JOBS = [
+    {
+        "name": "tickets: re-queue triage of tickets left untriaged",
+        "func": "tickets.tasks.tickets_triage_sweep",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 10,
+    },
+    {
+        "name": "chat: prune old rate-limit windows",
+        "func": "chat.tasks.ratelimit_windows_prune",
+        "schedule_type": Schedule.HOURLY,
+    },
+]
+
+
+def schedules_sync(**_signal_kwargs) -> None:
+    """Create or update each declared job by name; jobs removed from the list are removed from the queue."""
+    declared = {job["name"] for job in PERIODIC_JOBS}
+    for job in PERIODIC_JOBS:
+        fields = {key: value for key, value in job.items() if key != "name"}
+        Schedule.objects.update_or_create(name=job["name"], defaults={"minutes": None, **fields})
+    Schedule.objects.filter(name__regex=r"^(tickets|chat|knowledge|helpdesk): ").exclude(
+        name__in=declared
+    ).delete()
