@@ -8,7 +8,7 @@ import sys
 import time
 
 from django.conf import settings
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
@@ -31,10 +31,6 @@ class Command(BaseCommand):
 
             demo = demo_load()
             self.stdout.write(demo.summary)
-        if not options["no_index"] and "reindex" in get_commands():
-            self.stdout.write("Indexing resolved tickets, transcripts and articles (only what changed)...")
-            call_command("reindex")
-
         children = []
         if not options["no_worker"]:
             children.append(
@@ -64,6 +60,10 @@ class Command(BaseCommand):
             for login in demo.logins:
                 where = f" at {login.site}" if login.site else ""
                 self.stdout.write(f"  {login.username:<32} {login.role}{where}")
+        if not options["no_index"]:
+            # While the server already answers: the first run embeds every past case (about a minute).
+            self.stdout.write("Indexing resolved tickets, transcripts and articles (only what changed)...")
+            call_command("reindex")
         self.stdout.write("Press Ctrl-C to stop.\n")
         self._wait(children)
 
