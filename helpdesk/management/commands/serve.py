@@ -60,14 +60,9 @@ class Command(BaseCommand):
             for login in demo.logins:
                 where = f" at {login.site}" if login.site else ""
                 self.stdout.write(f"  {login.username:<32} {login.role}{where}")
-        if not options["no_index"]:
-            # While the server already answers: the first run embeds every past case (about a minute).
-            self.stdout.write("Indexing resolved tickets, transcripts and articles (only what changed)...")
-            call_command("reindex")
-        self.stdout.write("Press Ctrl-C to stop.\n")
-        self._wait(children)
+        self._wait(children, index=not options["no_index"])
 
-    def _wait(self, children: list[subprocess.Popen]) -> None:
+    def _wait(self, children: list[subprocess.Popen], *, index: bool) -> None:
         def stop(*_):
             for child in children:
                 if child.poll() is None:
@@ -82,6 +77,11 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         try:
+            if index:
+                # While the server already answers: the first run embeds every past case (about a minute).
+                self.stdout.write("Indexing resolved tickets, transcripts and articles (only what changed)...")
+                call_command("reindex")
+            self.stdout.write("Press Ctrl-C to stop.\n")
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
             self.stderr.write("A server process stopped unexpectedly; stopping the others.")
