@@ -79,7 +79,7 @@ class Command(BaseCommand):
         try:
             if index:
                 # While the server already answers: the first run embeds every past case (about a minute).
-                self.stdout.write("Indexing resolved tickets, transcripts and articles (only what changed)...")
+                self.stdout.write("Indexing resolved tickets, chat transcripts and KB articles...")
                 call_command("reindex")
             self.stdout.write("Press Ctrl-C to stop.\n")
             while all(child.poll() is None for child in children):
