@@ -1,0 +1,188 @@
+"""Calibrate the retrieval cut-off (`DEFAULT_MIN_SIMILARITY`) on the demo data, never on the eval set.
+
+The demo tickets (`fixtures/demo/tickets.json`, written by `helpdesk/demo/generate.py`) carry the
+`archetype` of the problem they describe, so each one tells us whether a site's history holds an answer
+to it. Without the database, every resolved or closed demo ticket is rendered and chunked as the index
+renders it (`knowledge.documents`), embedded, and scored as a query (its title and description)
+leave-one-out within its site; a document's similarity is that of its best chunk, as in `similar_cases`:
+
+- **answerable**: the best similarity to another resolved ticket of the same site and archetype (queries
+  whose archetype has no other resolved ticket at the site are left out: nothing could answer them);
+- **not covered**: the best similarity to the site's tickets of other archetypes, i.e. the query's
+  archetype removed from the index, which is what a question the site has never seen looks like;
+- **off-topic**: `OFF_TOPIC_QUESTIONS` (cooking, sport, travel, HR...) asked at every site.
+
+The rule, fixed before looking at any score: the cut-off is the value on a 0.01 grid that maximizes
+balanced accuracy, the mean of the share of answerable queries kept (similarity >= cut-off) and the share
+of the other queries (not covered and off-topic, pooled) dropped; ties go to the lowest value, which
+keeps more answers. Balanced accuracy weighs a lost answer and a misleading "similar" case equally
+whatever the class sizes, and needs no target rate that would itself be a tuned number.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.documents import MIN_REPLY_CHARS, chunk_text
+from retrieval.embedders import Embedder
+
+DEMO_TICKETS = Path(__file__).resolve().parent.parent / "fixtures" / "demo" / "tickets.json"
+RESOLVED_STATES = ("resolved", "closed")
+GRID = np.round(np.arange(0.0, 1.0001, 0.01), 2)
+PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
+
+OFF_TOPIC_QUESTIONS = (
+    "What temperature should I roast a whole chicken at?",
+    "How long do I boil an egg for a runny yolk?",
+    "Can you recommend a good sourdough starter recipe?",
+    "Is it safe to freeze cooked rice and reheat it?",
+    "What's a vegetarian alternative to beef lasagne?",
+    "Who won the football match last night?",
+    "When does the Wimbledon final start this year?",
+    "How many players are on a rugby union team?",
+    "What are the rules of the offside trap in football?",
+    "Any tips for training for my first half marathon?",
+    "Which terminal does the flight to Lisbon leave from?",
+    "Do I need a visa to visit Japan for two weeks?",
+    "What is the cheapest way to get from the airport to the city centre?",
+    "Can I take a power bank in my hand luggage?",
+    "Recommend a quiet hotel near the beach in Cornwall",
+    "How many days of annual leave do I have left this year?",
+    "When is the next payday and will the bonus be included?",
+    "How do I apply for parental leave?",
+    "Who do I talk to about a grievance with my manager?",
+    "Is the office closed on the bank holiday Monday?",
+    "What should I plant in a shady garden border?",
+    "How often should I water a cactus?",
+    "My cat keeps scratching the sofa, how do I stop it?",
+    "What's the weather going to be like tomorrow afternoon?",
+    "Can you suggest a birthday present for my nephew who is ten?",
+    "How do I get a red wine stain out of a carpet?",
+    "What time does the post office close on Saturdays?",
+    "Which streaming service has the new detective series?",
+    "How do I calculate the area of a circle?",
+    "Where can I park my car near the train station for the day?",
+)
+
+
+@dataclass(frozen=True)
+class DemoTicket:
+    key: str
+    site: str
+    archetype: str
+    query: str
+    title: str
+    document: str
+
+
+@dataclass(frozen=True)
+class Distributions:
+    answerable: np.ndarray
+    not_covered: np.ndarray
+    off_topic: np.ndarray
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    value: float
+    balanced_accuracy: float
+    kept: float  # share of answerable queries at or above the cut-off
+    dropped: float  # share of not-covered and off-topic queries below it
+
+
+def demo_tickets(path: Path = DEMO_TICKETS) -> list[DemoTicket]:
+    """Resolved and closed demo tickets, rendered as `knowledge.documents.ticket_source` renders them."""
+    tickets = []
+    for row in json.loads(Path(path).read_text()):
+        if row["state"] not in RESOLVED_STATES:
+            continue
+        description = row["description"].strip()
+        parts = [row["title"], f"Problem: {description}"]
+        if row.get("resolution", "").strip():
+            parts.append(f"Resolution: {row['resolution'].strip()}")
+        replies = [
+            c["body"].strip()
+            for c in row.get("comments", [])
+            if not c.get("internal") and len(c["body"].strip()) >= MIN_REPLY_CHARS
+        ]
+        if replies:
+            parts.append("Replies:\n" + "\n".join(f"- {reply}" for reply in replies))
+        tickets.append(
+            DemoTicket(
+                key=row["key"],
+                site=row["site"],
+                archetype=row["archetype"],
+                query=f"{row['title']}\n\n{description}",
+                title=row["title"],
+                document="\n\n".join(parts),
+            )
+        )
+    return tickets
+
+
+def _document_similarities(queries: np.ndarray, tickets: list[DemoTicket], embedder: Embedder) -> np.ndarray:
+    """(queries x tickets) cosine similarity of each ticket's best chunk."""
+    chunks, owners = [], []
+    for index, ticket in enumerate(tickets):
+        for chunk in chunk_text(ticket.title, ticket.document):
+            chunks.append(chunk.text)
+            owners.append(index)
+    by_chunk = queries @ embedder.embed(chunks).T
+    out = np.full((len(queries), len(tickets)), -1.0, dtype=np.float32)
+    for column, owner in enumerate(owners):
+        np.maximum(out[:, owner], by_chunk[:, column], out=out[:, owner])
+    return out
+
+
+def distributions(
+    tickets: list[DemoTicket], embedder: Embedder, off_topic: tuple[str, ...] = OFF_TOPIC_QUESTIONS
+) -> Distributions:
+    """The three similarity distributions described in the module docstring."""
+    by_site: dict[str, list[DemoTicket]] = defaultdict(list)
+    for ticket in tickets:
+        by_site[ticket.site].append(ticket)
+    off_topic_vectors = embedder.embed(list(off_topic))
+    answerable, not_covered, off = [], [], []
+    for site_tickets in by_site.values():
+        queries = embedder.embed([t.query for t in site_tickets])
+        scores = _document_similarities(np.vstack([queries, off_topic_vectors]), site_tickets, embedder)
+        archetypes = np.array([t.archetype for t in site_tickets])
+        for i, ticket in enumerate(site_tickets):
+            same = archetypes == ticket.archetype
+            same[i] = False  # leave the query's own ticket out
+            if same.any():
+                answerable.append(scores[i, same].max())
+            other = archetypes != ticket.archetype
+            if other.any():
+                not_covered.append(scores[i, other].max())
+        off.extend(scores[len(site_tickets) :].max(axis=1))
+    return Distributions(
+        answerable=np.array(answerable, dtype=np.float64),
+        not_covered=np.array(not_covered, dtype=np.float64),
+        off_topic=np.array(off, dtype=np.float64),
+    )
+
+
+def choose_cutoff(positives: np.ndarray, negatives: np.ndarray) -> Cutoff:
+    """The grid value maximizing balanced accuracy (positives kept at >=, negatives dropped below); the
+    lowest such value on ties."""
+    positives, negatives = np.asarray(positives), np.asarray(negatives)
+    kept = (positives[None, :] >= GRID[:, None]).mean(axis=1)
+    dropped = (negatives[None, :] < GRID[:, None]).mean(axis=1)
+    balanced = (kept + dropped) / 2
+    best = int(np.argmax(np.round(balanced, 12)))  # argmax returns the first, i.e. lowest, maximum
+    return Cutoff(float(GRID[best]), float(balanced[best]), float(kept[best]), float(dropped[best]))
+
+
+def calibrate(embedder: Embedder, path: Path = DEMO_TICKETS) -> tuple[Distributions, Cutoff]:
+    found = distributions(demo_tickets(path), embedder)
+    return found, choose_cutoff(found.answerable, np.concatenate([found.not_covered, found.off_topic]))
+
+
+def percentiles(values: np.ndarray) -> dict[int, float]:
+    return {p: float(np.percentile(values, p)) for p in PERCENTILES}
