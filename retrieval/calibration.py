@@ -31,7 +31,10 @@ import numpy as np
 from knowledge.documents import MIN_REPLY_CHARS, chunk_text
 from retrieval.embedders import Embedder
 
-DEMO_TICKETS = Path(__file__).resolve().parent.parent / "fixtures" / "demo" / "tickets.json"
+DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
+DEMO_TICKETS = DEMO / "tickets.json"
+DEMO_CONVERSATIONS = DEMO / "conversations.json"
+KEEP_ANSWERABLE = 0.95
 RESOLVED_STATES = ("resolved", "closed")
 GRID = np.round(np.arange(0.0, 1.0001, 0.01), 2)
 PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
@@ -75,24 +78,42 @@ class DemoTicket:
     key: str
     site: str
     archetype: str
-    query: str
     title: str
+    description: str
     document: str
 
 
 @dataclass(frozen=True)
+class Query:
+    shape: str  # "ticket", "title" or "chat"
+    site: str
+    archetype: str
+    text: str
+    leave_out: str  # key of the ticket the query comes from, left out of its index
+
+
+@dataclass(frozen=True)
 class Distributions:
-    answerable: np.ndarray
-    not_covered: np.ndarray
+    answerable: dict[str, np.ndarray]  # by query shape
+    not_covered: dict[str, np.ndarray]
     off_topic: np.ndarray
+
+    def positives(self) -> np.ndarray:
+        return np.concatenate(list(self.answerable.values()))
+
+    def negatives(self) -> np.ndarray:
+        return np.concatenate([*self.not_covered.values(), self.off_topic])
 
 
 @dataclass(frozen=True)
 class Cutoff:
     value: float
-    balanced_accuracy: float
     kept: float  # share of answerable queries at or above the cut-off
     dropped: float  # share of not-covered and off-topic queries below it
+
+    @property
+    def balanced_accuracy(self) -> float:
+        return (self.kept + self.dropped) / 2
 
 
 def demo_tickets(path: Path = DEMO_TICKETS) -> list[DemoTicket]:
@@ -117,12 +138,29 @@ def demo_tickets(path: Path = DEMO_TICKETS) -> list[DemoTicket]:
                 key=row["key"],
                 site=row["site"],
                 archetype=row["archetype"],
-                query=f"{row['title']}\n\n{description}",
                 title=row["title"],
+                description=description,
                 document="\n\n".join(parts),
             )
         )
     return tickets
+
+
+def demo_queries(
+    tickets: list[DemoTicket], conversations_path: Path | None = DEMO_CONVERSATIONS
+) -> list[Query]:
+    """Each ticket as a ticket-shaped and a title-shaped query, and each demo chat's opening message."""
+    queries = []
+    for t in tickets:
+        queries.append(Query("ticket", t.site, t.archetype, f"{t.title}\n\n{t.description}", t.key))
+        queries.append(Query("title", t.site, t.archetype, t.title, t.key))
+    if conversations_path is not None and Path(conversations_path).exists():
+        for chat in json.loads(Path(conversations_path).read_text()):
+            opening = next((m["body"] for m in chat["messages"] if m["author_kind"] == "customer"), "")
+            if opening.strip():
+                escalated_to = chat.get("ticket") or ""
+                queries.append(Query("chat", chat["site"], chat["archetype"], opening, escalated_to))
+    return queries
 
 
 def _document_similarities(queries: np.ndarray, tickets: list[DemoTicket], embedder: Embedder) -> np.ndarray:
@@ -140,48 +178,71 @@ def _document_similarities(queries: np.ndarray, tickets: list[DemoTicket], embed
 
 
 def distributions(
-    tickets: list[DemoTicket], embedder: Embedder, off_topic: tuple[str, ...] = OFF_TOPIC_QUESTIONS
+    tickets: list[DemoTicket],
+    queries: list[Query],
+    embedder: Embedder,
+    off_topic: tuple[str, ...] = OFF_TOPIC_QUESTIONS,
 ) -> Distributions:
     """The three similarity distributions described in the module docstring."""
     by_site: dict[str, list[DemoTicket]] = defaultdict(list)
     for ticket in tickets:
         by_site[ticket.site].append(ticket)
     off_topic_vectors = embedder.embed(list(off_topic))
-    answerable, not_covered, off = [], [], []
-    for site_tickets in by_site.values():
-        queries = embedder.embed([t.query for t in site_tickets])
-        scores = _document_similarities(np.vstack([queries, off_topic_vectors]), site_tickets, embedder)
+    answerable: dict[str, list[float]] = defaultdict(list)
+    not_covered: dict[str, list[float]] = defaultdict(list)
+    off: list[float] = []
+    for site, site_tickets in by_site.items():
+        site_queries = [q for q in queries if q.site == site]
+        vectors = np.vstack([embedder.embed([q.text for q in site_queries]), off_topic_vectors])
+        scores = _document_similarities(vectors, site_tickets, embedder)
         archetypes = np.array([t.archetype for t in site_tickets])
-        for i, ticket in enumerate(site_tickets):
-            same = archetypes == ticket.archetype
-            same[i] = False  # leave the query's own ticket out
+        keys = np.array([t.key for t in site_tickets])
+        for i, query in enumerate(site_queries):
+            indexed = keys != query.leave_out
+            same = indexed & (archetypes == query.archetype)
             if same.any():
-                answerable.append(scores[i, same].max())
-            other = archetypes != ticket.archetype
+                answerable[query.shape].append(scores[i, same].max())
+            other = indexed & (archetypes != query.archetype)
             if other.any():
-                not_covered.append(scores[i, other].max())
-        off.extend(scores[len(site_tickets) :].max(axis=1))
+                not_covered[query.shape].append(scores[i, other].max())
+        off.extend(scores[len(site_queries) :].max(axis=1))
     return Distributions(
-        answerable=np.array(answerable, dtype=np.float64),
-        not_covered=np.array(not_covered, dtype=np.float64),
+        answerable={shape: np.array(v, dtype=np.float64) for shape, v in answerable.items()},
+        not_covered={shape: np.array(v, dtype=np.float64) for shape, v in not_covered.items()},
         off_topic=np.array(off, dtype=np.float64),
     )
 
 
-def choose_cutoff(positives: np.ndarray, negatives: np.ndarray) -> Cutoff:
-    """The grid value maximizing balanced accuracy (positives kept at >=, negatives dropped below); the
-    lowest such value on ties."""
-    positives, negatives = np.asarray(positives), np.asarray(negatives)
+def evaluate(value: float, positives: np.ndarray, negatives: np.ndarray) -> Cutoff:
+    return Cutoff(
+        value=float(value),
+        kept=float((np.asarray(positives) >= value).mean()),
+        dropped=float((np.asarray(negatives) < value).mean()),
+    )
+
+
+def choose_cutoff(positives: np.ndarray, negatives: np.ndarray, keep: float = KEEP_ANSWERABLE) -> Cutoff:
+    """The highest grid value keeping at least `keep` of the positives (similarity >= cut-off)."""
+    positives = np.asarray(positives)
     kept = (positives[None, :] >= GRID[:, None]).mean(axis=1)
-    dropped = (negatives[None, :] < GRID[:, None]).mean(axis=1)
-    balanced = (kept + dropped) / 2
-    best = int(np.argmax(np.round(balanced, 12)))  # argmax returns the first, i.e. lowest, maximum
-    return Cutoff(float(GRID[best]), float(balanced[best]), float(kept[best]), float(dropped[best]))
+    value = GRID[np.flatnonzero(kept >= keep - 1e-12).max()]
+    return evaluate(value, positives, negatives)
 
 
-def calibrate(embedder: Embedder, path: Path = DEMO_TICKETS) -> tuple[Distributions, Cutoff]:
-    found = distributions(demo_tickets(path), embedder)
-    return found, choose_cutoff(found.answerable, np.concatenate([found.not_covered, found.off_topic]))
+def best_balanced_accuracy(positives: np.ndarray, negatives: np.ndarray) -> Cutoff:
+    """For comparison: the (lowest) grid value maximizing balanced accuracy."""
+    cutoffs = [evaluate(value, positives, negatives) for value in GRID]
+    return max(cutoffs, key=lambda c: (round(c.balanced_accuracy, 12), -c.value))
+
+
+def calibrate(
+    embedder: Embedder,
+    tickets_path: Path = DEMO_TICKETS,
+    conversations_path: Path | None = DEMO_CONVERSATIONS,
+) -> tuple[Distributions, Cutoff]:
+    tickets = demo_tickets(tickets_path)
+    found = distributions(tickets, demo_queries(tickets, conversations_path), embedder)
+    return found, choose_cutoff(found.positives(), found.negatives())
 
 
 def percentiles(values: np.ndarray) -> dict[int, float]:
