@@ -1,22 +1,28 @@
 """Calibrate the retrieval cut-off (`DEFAULT_MIN_SIMILARITY`) on the demo data, never on the eval set.
 
-The demo tickets (`fixtures/demo/tickets.json`, written by `helpdesk/demo/generate.py`) carry the
+The demo tickets and chats (`fixtures/demo/*.json`, written by `helpdesk/demo/generate.py`) carry the
 `archetype` of the problem they describe, so each one tells us whether a site's history holds an answer
 to it. Without the database, every resolved or closed demo ticket is rendered and chunked as the index
-renders it (`knowledge.documents`), embedded, and scored as a query (its title and description)
-leave-one-out within its site; a document's similarity is that of its best chunk, as in `similar_cases`:
+renders it (`knowledge.documents`) and embedded; a document's similarity is that of its best chunk, as
+in `similar_cases`. Queries come in the three shapes the product sends to `similar_cases`: a ticket's
+title and description (triage, reply drafts), its title alone (help-centre search, a terse question) and
+a chat's opening customer message (the assistant). Each is scored leave-one-out within its site (the
+ticket a query comes from, or the ticket a chat escalated to, is left out of the index):
 
-- **answerable**: the best similarity to another resolved ticket of the same site and archetype (queries
-  whose archetype has no other resolved ticket at the site are left out: nothing could answer them);
+- **answerable**: the best similarity to a resolved ticket of the same site and archetype (queries whose
+  archetype has no other resolved ticket at the site are left out: nothing could answer them);
 - **not covered**: the best similarity to the site's tickets of other archetypes, i.e. the query's
-  archetype removed from the index, which is what a question the site has never seen looks like;
+  archetype removed from the index, which is what a problem the site has never seen looks like;
 - **off-topic**: `OFF_TOPIC_QUESTIONS` (cooking, sport, travel, HR...) asked at every site.
 
-The rule, fixed before looking at any score: the cut-off is the value on a 0.01 grid that maximizes
-balanced accuracy, the mean of the share of answerable queries kept (similarity >= cut-off) and the share
-of the other queries (not covered and off-topic, pooled) dropped; ties go to the lowest value, which
-keeps more answers. Balanced accuracy weighs a lost answer and a misleading "similar" case equally
-whatever the class sizes, and needs no target rate that would itself be a tuned number.
+The rule: the cut-off is the highest value on a 0.01 grid that keeps at least `KEEP_ANSWERABLE` (95%) of
+the answerable queries, all shapes pooled. The cut-off is a floor, not the ranking: it only decides when
+`similar_cases` says "nothing similar", so losing a real answer costs more than showing a weak case
+(ranked below the good ones and carrying its `similarity`, which the assistant can demand more of before
+it answers). The balanced accuracy (answerable kept vs not covered and off-topic dropped) is reported
+beside it. Maximizing that balanced accuracy on ticket-length queries was the first rule tried: it gave
+0.58, which emptied every short query (the paraphrase tests of `retrieval/tests/test_similar_cases.py`
+and the help-centre search returned nothing); docs/retrieval.md has the whole story.
 """
 
 from __future__ import annotations
