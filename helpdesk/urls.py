@@ -19,6 +19,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("kb/", include("knowledge.urls")),
     path("chat/", include("chat.urls")),
+    path("integrations/", include("helpdesk.integrations.urls")),
     path("profile/", views.profile, name="profile"),
     path("profile/avatar/", views.profile_avatar, name="profile_avatar"),
     path("profile/password/", views.profile_password, name="profile_password"),
