@@ -7,7 +7,7 @@ import pytest
 from helpdesk.integrations.models import ApiToken
 from helpdesk.integrations.services import api_token_create
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("helpdesk.integrations.tests.urls")]
+pytestmark = pytest.mark.django_db
 
 PAGE = "/integrations/tokens/"
 
