@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from helpdesk.integrations.services import webhooks_emit_ticket
 from helpdesk.models import Profile, Site, User
 from tickets import notifications
 from tickets.errors import ActionNotAllowed, InvalidTransition, ReviewNotAllowed, TicketError
@@ -156,6 +157,7 @@ def ticket_create(
     _store_attachments(ticket, files, uploaded_by=actor, is_internal=False, comment=None)
     transaction.on_commit(partial(_enqueue_triage, ticket.pk))
     transaction.on_commit(partial(notifications.notify_ticket_created, ticket.pk))
+    webhooks_emit_ticket(ticket=ticket, event="ticket.created")
     return ticket
 
 
@@ -205,6 +207,9 @@ def _apply_transition(
     )
     if to_state == TicketState.RESOLVED:
         transaction.on_commit(partial(notifications.notify_ticket_resolved, ticket.pk))
+    webhooks_emit_ticket(
+        ticket=ticket, event="ticket.resolved" if to_state == TicketState.RESOLVED else "ticket.updated"
+    )
     if to_state in INDEXED_STATES or transition.name == "reopen":
         _queue_indexing(ticket)
     return ticket
@@ -293,6 +298,7 @@ def ticket_update(*, ticket: Ticket, actor: User | None, by_assistant: bool = Fa
         )
         changed += ["first_response_due_at", "resolution_due_at"]
     ticket.save(update_fields=[*changed, "updated_at"])
+    webhooks_emit_ticket(ticket=ticket, event="ticket.updated")
     if ticket.state in INDEXED_STATES:
         _queue_indexing(ticket)
     return ticket
@@ -331,6 +337,8 @@ def _assign(
     if ticket.state in (TicketState.NEW, TicketState.TRIAGED):
         roles = actor_roles(ticket, actor, by_assistant=by_assistant)
         _apply_transition(ticket, TicketState.ASSIGNED, actor=actor, roles=roles, by_assistant=by_assistant)
+    else:  # the transition above already told the webhooks
+        webhooks_emit_ticket(ticket=ticket, event="ticket.updated")
     transaction.on_commit(partial(notifications.notify_ticket_assigned, ticket.pk))
     return ticket
 
