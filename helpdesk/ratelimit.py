@@ -81,7 +81,8 @@ def too_many_requests(request: HttpRequest, error: RateLimited) -> HttpResponse:
     """The 429 answer: JSON for API and script clients, text for pages; Retry-After in both."""
     wants_json = request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
     if wants_json:
-        response = JsonResponse({"detail": str(error), "retry_after": error.retry_after}, status=429)
+        body = {"detail": str(error), "errors": [], "retry_after": error.retry_after}
+        response = JsonResponse(body, status=429)
     else:
         response = HttpResponse(str(error), status=429, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = str(error.retry_after)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_q",
+    "ninja",  # serves Swagger UI's files itself: the CSP allows no CDN
     "helpdesk",
     "helpdesk.integrations",
     "helpdesk.guard",

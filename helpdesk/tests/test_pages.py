@@ -25,3 +25,10 @@ def test_it_serves_the_admin_to_admins_only(client, admin_user, customer_a):
     client.force_login(admin_user)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/helpdesk/site/").status_code == 200
+
+
+def test_it_serves_the_api_docs_from_our_own_static_files(client, customer_a):
+    client.force_login(customer_a)
+    page = client.get("/api/v1/docs").content.decode()
+    assert "/static/ninja/swagger-ui" in page
+    assert "cdn.jsdelivr.net" not in page
