@@ -227,6 +227,7 @@ def id_kind(route: str, name: str) -> str | None:
             ("tickets/", "ticket"),
             ("chat/", "conversation"),
             ("kb/", "article"),
+            ("integrations/tokens/", "token"),
         ):
             if route.startswith(prefix):
                 return kind
