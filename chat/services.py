@@ -18,7 +18,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -146,14 +145,22 @@ class ReplyDone:
 
 
 def assistant_reply_claim(*, question: Message) -> bool:
-    """Take the right to answer `question`: true for exactly one caller while the claim is fresh."""
+    """Take the right to answer `question`: true for exactly one caller while the claim is fresh.
+
+    The row lock serializes claimers across processes. (A single UPDATE filtered on the reply's
+    absence would not: Django turns the join into a subquery that PostgreSQL does not re-check after
+    waiting for the lock, so two concurrent callers could both win.)
+    """
     now = timezone.now()
-    claimed = (
-        Message.objects.filter(pk=question.pk, awaits_reply=True, reply__isnull=True)
-        .filter(Q(reply_claimed_at__isnull=True) | Q(reply_claimed_at__lt=now - REPLY_CLAIM_TIMEOUT))
-        .update(reply_claimed_at=now)
-    )
-    return claimed == 1
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().filter(pk=question.pk, awaits_reply=True).first()
+        if locked is None or Message.objects.filter(reply_to=locked).exists():
+            return False
+        if locked.reply_claimed_at is not None and locked.reply_claimed_at >= now - REPLY_CLAIM_TIMEOUT:
+            return False
+        locked.reply_claimed_at = now
+        locked.save(update_fields=["reply_claimed_at"])
+    return True
 
 
 def assistant_reply_stream(*, question: Message) -> Iterator[str | ReplyDone]:
