@@ -17,7 +17,6 @@ from helpdesk.integrations.auth import api_actor
 from helpdesk.models import Site
 from helpdesk.ratelimit import rate_limit_hit
 from helpdesk.tenancy import get_for_user_or_404
-from retrieval.selectors import similar_cases
 from tickets import selectors, services
 from tickets.models import Category, TicketSource
 from tickets.schemas import (
@@ -41,7 +40,7 @@ from tickets.schemas import (
     triage_event_for,
     triage_out,
 )
-from tickets.triage import ticket_draft_reply, ticket_text, triage_ticket
+from tickets.triage import ticket_draft_reply, triage_ticket
 
 router = Router(tags=["tickets"])
 
@@ -250,8 +249,7 @@ def attachment_upload(
 def ticket_similar(request: HttpRequest, ticket_id: int, k: int = Query(5, ge=1, le=20)):
     ticket = _ticket(request, ticket_id)
     _staff_only(request, "see similar cases")
-    cases = similar_cases(site=ticket.site, text=ticket_text(ticket), k=k + 1)
-    return [case for case in cases if (case.source_type, case.source_id) != ("ticket", ticket.pk)][:k]
+    return selectors.similar_cases_for_ticket(ticket=ticket, k=k)
 
 
 @router.post(

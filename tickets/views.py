@@ -153,6 +153,10 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tickets/detail_engineer.html", context)
 
 
+def _form_errors(form) -> str:
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
 def _domain_errors_to_messages(request: HttpRequest, action):
     try:
         return action()
@@ -167,7 +171,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.ticket_get_for_user(user=request.user, pk=pk)
     form = ReplyForm(request.POST, request.FILES, staff=request.user.is_staff_member)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        messages.error(request, _form_errors(form))
         return redirect("tickets:detail", pk=ticket.pk)
     internal = form.cleaned_data.get("is_internal", False)
     comment = _domain_errors_to_messages(
@@ -247,7 +251,7 @@ def ticket_edit(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _ticket_for_staff(request, pk)
     form = TicketEditForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        messages.error(request, _form_errors(form))
         return redirect("tickets:detail", pk=ticket.pk)
     if _domain_errors_to_messages(
         request, lambda: services.ticket_update(ticket=ticket, actor=request.user, **form.cleaned_data)
@@ -352,7 +356,7 @@ def ticket_draft_decide(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _ticket_for_staff(request, pk)
     form = DraftDecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        messages.error(request, _form_errors(form))
         return redirect(reverse("tickets:detail", args=[ticket.pk]) + "#ai-draft")
     if form.cleaned_data["action"] == "send":
         body = form.cleaned_data["body"]
