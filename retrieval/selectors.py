@@ -1,69 +1,113 @@
 """Similar past cases for a text: hybrid search over one site's chunks plus the global KB.
 
 One SQL statement does the work: an HNSW cosine scan (pgvector iterative scan, so the site filter does
-not starve a small site of results) and a PostgreSQL full-text match, both filtered by site, source type
-and embedding model inside the WHERE clause. Python fuses the two rankings by reciprocal rank fusion,
-keeps the best chunk per source and applies the relevance cut-off on cosine similarity.
+not starve a small site of results) and an Okapi BM25 ranking of the full-text matches (idf and lengths
+from the same site's chunks, through the GIN index), both filtered by site, source type and embedding
+model inside the WHERE clause. Python keeps the best chunk per source on each side, fuses the normalised
+scores with the site's own weight (`SearchProfile`, learnt from its history) and applies the floor.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from django.db import connection, transaction
 from pgvector import Vector
 
 from helpdesk.models import Site
 from knowledge.documents import source_url
 from knowledge.models import Document
+from retrieval import tokens
 from retrieval.embedders import Embedder, get_embedder
 from retrieval.types import Case, SourceType
 
-# Cosine similarity of the best chunk below which a source is "not similar". MiniLM's comes from
-# `manage.py calibrate_cutoff` on the demo data (fixtures/demo), not the eval set: the highest value that
-# keeps 95% of answerable demo queries (retrieval/calibration.py, docs/retrieval.md).
-# The assistant can demand more before it answers; it gets `similarity` with every case. OpenAI's value
-# is not calibrated here (no network).
+# Cosine similarity of the best chunk below which a source with no strong word match is "not similar".
+# MiniLM's comes from `manage.py calibrate_cutoff` on the demo data (fixtures/demo), not the eval set: the
+# highest value that keeps 95% of answerable demo queries (retrieval/calibration.py, docs/retrieval.md).
+# A site's own `SearchProfile` may lower it (knowledge.search_tuning), never raise it. OpenAI's value is
+# not calibrated here (no network).
 DEFAULT_MIN_SIMILARITY = {"local:all-MiniLM-L6-v2": 0.41, "openai:text-embedding-3-small": 0.25}
 FALLBACK_MIN_SIMILARITY = 0.3
-RRF_K = 60  # the constant of Cormack et al.'s reciprocal rank fusion
+# The vector side's share of the fused score for a site without a tuned profile: neither side preferred.
+DEFAULT_DENSE_WEIGHT = 0.5
+# A case whose best chunk holds at least this share of the query's word weight (idf) is kept whatever its
+# cosine: a majority of what the query says, matched word for word.
+MIN_WORD_COVERAGE = 0.5
+# Okapi BM25's usual constants (Robertson & Zaragoza); the full-text side ranks chunks as BM25 does.
+BM25_K1 = 1.2
+BM25_B = 0.75
+# Words found in more than this share of the site's chunks weigh little in BM25 and would make the
+# full-text side score almost every chunk; they are left out of the match.
+MAX_TERM_SHARE = 0.5
 CANDIDATES_PER_RESULT = 8
 MIN_CANDIDATES = 40
 SNIPPET_CHARS = 280
-MAX_QUERY_WORDS = 48
+# all-MiniLM-L6-v2 reads 256 word pieces; a longer query is embedded in windows whose vectors are averaged,
+# so a long post is judged by all of it rather than by its greeting.
+QUERY_WINDOW_TOKENS = 200
 
-SEARCH_SQL = """
-WITH vector_hits AS MATERIALIZED (
-    SELECT id, document_id, source_type, source_id, text,
-           embedding::vector({dims}) <=> %(query)s::vector({dims}) AS distance
-    FROM knowledge_chunk
-    WHERE embedding_model = %(model)s
-      AND (site_id = %(site)s OR site_id IS NULL)
-      AND source_type = ANY(%(sources)s)
-    ORDER BY embedding::vector({dims}) <=> %(query)s::vector({dims})
-    LIMIT %(candidates)s
+
+
+def _site_filter(alias: str = "") -> str:
+    """The WHERE clause every side of the search shares: one model, the site plus global rows, the kinds."""
+    return (
+        f"{alias}embedding_model = %(model)s AND ({alias}site_id = %(site)s OR {alias}site_id IS NULL) "
+        f"AND {alias}source_type = ANY(%(sources)s)"
+    )
+
+
+SEARCH_SQL = f"""
+WITH corpus AS MATERIALIZED (
+    SELECT count(*) AS n, coalesce(avg(token_count), 1) AS average_length
+    FROM knowledge_chunk WHERE {_site_filter()}
 ),
-vector_ranked AS (
-    SELECT *, row_number() OVER (ORDER BY distance, id) AS rank FROM vector_hits
+terms AS MATERIALIZED (
+    SELECT t.lexeme,
+           (SELECT count(*) FROM knowledge_chunk
+            WHERE {_site_filter()} AND search_vector @@ quote_literal(t.lexeme)::tsquery) AS df
+    FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', %(words)s))) AS t
 ),
-text_hits AS MATERIALIZED (
-    SELECT id, document_id, source_type, source_id, text,
-           embedding::vector({dims}) <=> %(query)s::vector({dims}) AS distance,
-           row_number() OVER (ORDER BY ts_rank_cd(search_vector, q) DESC, id) AS rank
-    FROM knowledge_chunk, websearch_to_tsquery('english', %(words)s) AS q
-    WHERE embedding_model = %(model)s
-      AND (site_id = %(site)s OR site_id IS NULL)
-      AND source_type = ANY(%(sources)s)
-      AND search_vector @@ q
-    ORDER BY ts_rank_cd(search_vector, q) DESC, id
+weights AS MATERIALIZED (
+    SELECT lexeme, df, ln(1 + (corpus.n - df + 0.5) / (df + 0.5)) AS idf
+    FROM terms, corpus
+),
+query_terms AS MATERIALIZED (
+    SELECT lexeme, idf FROM weights, corpus WHERE df > 0 AND df <= greatest(1, corpus.n * %(max_share)s)
+),
+lexical AS MATERIALIZED (
+    SELECT c.id,
+           sum(w.idf * u.tf * (%(k1)s + 1)
+               / (u.tf + %(k1)s * (1 - %(b)s + %(b)s * c.token_count / corpus.average_length))) AS bm25,
+           sum(w.idf) AS matched_idf
+    FROM knowledge_chunk c
+    CROSS JOIN corpus
+    CROSS JOIN LATERAL (
+        SELECT lexeme, coalesce(array_length(positions, 1), 1) AS tf FROM unnest(c.search_vector)
+    ) AS u
+    JOIN query_terms w ON w.lexeme = u.lexeme
+    WHERE {_site_filter("c.")}
+      AND c.search_vector @@ (SELECT coalesce(string_agg(quote_literal(lexeme), ' | '), '')::tsquery
+                              FROM query_terms)
+    GROUP BY c.id
+),
+lexical_top AS (
+    SELECT id FROM lexical ORDER BY bm25 DESC, id LIMIT %(candidates)s
+),
+vector_top AS MATERIALIZED (
+    SELECT id FROM knowledge_chunk
+    WHERE {_site_filter()}
+    ORDER BY embedding::vector({{dims}}) <=> %(query)s::vector({{dims}})
     LIMIT %(candidates)s
 )
-SELECT COALESCE(v.document_id, t.document_id), COALESCE(v.source_type, t.source_type),
-       COALESCE(v.source_id, t.source_id), COALESCE(v.text, t.text),
-       1 - COALESCE(v.distance, t.distance) AS similarity, v.rank, t.rank
-FROM vector_ranked v FULL OUTER JOIN text_hits t ON t.id = v.id
+SELECT c.document_id, c.source_type, c.source_id, c.text,
+       1 - (c.embedding::vector({{dims}}) <=> %(query)s::vector({{dims}})) AS similarity,
+       coalesce(l.bm25, 0), coalesce(l.matched_idf, 0),
+       (SELECT coalesce(sum(idf), 0) FROM weights) AS query_idf
+FROM (SELECT id FROM vector_top UNION SELECT id FROM lexical_top) AS candidate
+JOIN knowledge_chunk c ON c.id = candidate.id
+LEFT JOIN lexical l ON l.id = c.id
 """
 
 
@@ -71,15 +115,33 @@ FROM vector_ranked v FULL OUTER JOIN text_hits t ON t.id = v.id
 class _Hit:
     document_id: int
     chunk_text: str
-    score: float
     similarity: float
+    bm25: float
+    coverage: float
+    score: float = 0.0
 
 
-def _or_query(text: str) -> str:
-    """The query's words joined by `or` for websearch_to_tsquery: a ticket-length query must not need
-    every word to match; ts_rank_cd then prefers chunks covering more of them."""
-    words = [w for w in dict.fromkeys(re.findall(r"[^\W_]{2,}", text.lower())) if w != "or"]
-    return " or ".join(words[:MAX_QUERY_WORDS])
+@dataclass(frozen=True)
+class SearchSettings:
+    """What a site's search uses: the fusion weight and the cosine floor (its profile, or the defaults)."""
+
+    dense_weight: float
+    min_similarity: float
+
+
+def search_settings(*, site_id: int, model_name: str) -> SearchSettings:
+    """The site's tuned profile for the model, else the defaults; a profile can only lower the floor."""
+    from retrieval.models import SearchProfile
+
+    floor = DEFAULT_MIN_SIMILARITY.get(model_name, FALLBACK_MIN_SIMILARITY)
+    profile = (
+        SearchProfile.objects.filter(site_id=site_id, embedding_model=model_name)
+        .values_list("dense_weight", "min_similarity")
+        .first()
+    )
+    if profile is None:
+        return SearchSettings(dense_weight=DEFAULT_DENSE_WEIGHT, min_similarity=floor)
+    return SearchSettings(dense_weight=profile[0], min_similarity=min(profile[1], floor))
 
 
 def _snippet(chunk: str, title: str) -> str:
@@ -88,6 +150,19 @@ def _snippet(chunk: str, title: str) -> str:
     if len(body) <= SNIPPET_CHARS:
         return body
     return body[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def embed_query(text: str, embedder: Embedder):
+    """The query's vector; a query longer than the model reads is the mean of its windows' vectors."""
+    ids = tokens.encode(text)
+    if len(ids) <= QUERY_WINDOW_TOKENS:
+        return embedder.embed([text])[0]
+    windows = [
+        tokens.decode(ids[start : start + QUERY_WINDOW_TOKENS])
+        for start in range(0, len(ids), QUERY_WINDOW_TOKENS)
+    ]
+    mean = embedder.embed(windows).mean(axis=0)
+    return mean / max(float(np.linalg.norm(mean)), 1e-12)
 
 
 def search_chunks(
@@ -99,15 +174,18 @@ def search_chunks(
     candidates: int,
     ef_search: int = 100,
 ) -> list[tuple]:
-    """Rows (document_id, source_type, source_id, chunk text, similarity, vector rank, text rank)."""
-    query_vector = embedder.embed([text])[0]
+    """Candidate chunks from both sides: rows (document_id, source_type, source_id, chunk text, cosine
+    similarity, BM25 score, matched idf, the query's total idf)."""
     params = {
-        "query": Vector(query_vector).to_text(),
+        "query": Vector(embed_query(text, embedder)).to_text(),
         "model": embedder.model_name,
         "site": site_id,
         "sources": list(sources),
         "candidates": candidates,
-        "words": _or_query(text),
+        "words": text,
+        "k1": BM25_K1,
+        "b": BM25_B,
+        "max_share": MAX_TERM_SHARE,
     }
     with transaction.atomic(), connection.cursor() as cursor:
         # Iterative scans keep walking the HNSW graph until enough rows pass the site filter.
@@ -115,6 +193,24 @@ def search_chunks(
         cursor.execute(f"SET LOCAL hnsw.ef_search = {max(int(ef_search), candidates)}")
         cursor.execute(SEARCH_SQL.format(dims=int(embedder.dimensions)), params)
         return cursor.fetchall()
+
+
+def _min_max(values: list[float]) -> list[float]:
+    low, high = min(values), max(values)
+    return [(v - low) / (high - low) if high > low else 0.0 for v in values]
+
+
+def fuse(hits: list[_Hit], dense_weight: float) -> None:
+    """Score each hit: min-max normalised cosine and BM25 over the candidates, mixed by the site's weight.
+
+    Normalised scores (rather than ranks) keep how far apart the candidates are on each side, so a side
+    that sees no difference between them moves nothing."""
+    if not hits:
+        return
+    dense = _min_max([hit.similarity for hit in hits])
+    lexical = _min_max([hit.bm25 for hit in hits])
+    for hit, d, w in zip(hits, dense, lexical, strict=True):
+        hit.score = dense_weight * d + (1 - dense_weight) * w
 
 
 def similar_cases(
@@ -128,16 +224,17 @@ def similar_cases(
 ) -> list[Case]:
     """Up to k past cases of `site` (plus global KB articles) similar to `text`, best first.
 
-    Only vectors of the configured embedding model are compared. A source appears once (its best chunk);
-    sources whose best chunk's cosine similarity is under `min_similarity` are dropped, so an
-    unrelated question gets an empty list.
+    Only vectors of the configured embedding model are compared. A source appears once, scored by its
+    best chunk on each side. A source is kept when its cosine similarity reaches the floor
+    (`min_similarity`, else the site's profile) or its best chunk matches most of the query's word weight,
+    so an unrelated question gets an empty list.
     """
     if not text or not text.strip() or k <= 0:
         return []
     embedder = embedder or get_embedder()
-    if min_similarity is None:
-        min_similarity = DEFAULT_MIN_SIMILARITY.get(embedder.model_name, FALLBACK_MIN_SIMILARITY)
     site_id = site.pk if isinstance(site, Site) else int(site)
+    tuned = search_settings(site_id=site_id, model_name=embedder.model_name)
+    floor = tuned.min_similarity if min_similarity is None else min_similarity
     rows = search_chunks(
         site_id=site_id,
         text=text,
@@ -146,18 +243,19 @@ def similar_cases(
         candidates=max(k * CANDIDATES_PER_RESULT, MIN_CANDIDATES),
     )
     best: dict[tuple[str, int], _Hit] = {}
-    for document_id, source_type, source_id, chunk, similarity, vector_rank, text_rank in rows:
-        score = sum(1.0 / (RRF_K + rank) for rank in (vector_rank, text_rank) if rank is not None)
-        key = (source_type, source_id)
-        hit = best.get(key)
+    for document_id, source_type, source_id, chunk, similarity, bm25, matched, query_idf in rows:
+        coverage = float(matched) / float(query_idf) if query_idf else 0.0
+        hit = best.get((source_type, source_id))
         if hit is None:
-            best[key] = _Hit(document_id, chunk, score, similarity)
+            best[(source_type, source_id)] = _Hit(document_id, chunk, similarity, float(bm25), coverage)
             continue
-        if score > hit.score:
-            hit.score, hit.chunk_text = score, chunk
-        hit.similarity = max(hit.similarity, similarity)
+        if similarity > hit.similarity:
+            hit.similarity, hit.chunk_text = similarity, chunk
+        hit.bm25, hit.coverage = max(hit.bm25, float(bm25)), max(hit.coverage, coverage)
+    hits = list(best.values())
+    fuse(hits, tuned.dense_weight)
     ranked = sorted(
-        (hit for hit in best.values() if hit.similarity >= min_similarity),
+        (hit for hit in hits if hit.similarity >= floor or hit.coverage >= MIN_WORD_COVERAGE),
         key=lambda hit: (hit.score, hit.similarity),
         reverse=True,
     )[:k]

@@ -1,0 +1,261 @@
+"""Learn a site's hybrid-search profile from its own history: how much the vector side should weigh
+against the BM25 side, and the cosine floor under which a case is "not similar".
+
+No eval set is read. The site's indexed documents supply pseudo-queries of the two shapes the product
+answers, each with a known answer:
+
+- **same-problem** (categorized tickets and chats): the case's problem text (its title and description)
+  is the query; the site's other cases of the same category are relevant, the case itself is left out.
+  This is what triage and the similar-cases panel do with a new ticket.
+- **heading** (KB articles): the article's title is the query and the article, re-embedded and re-indexed
+  without its title, is the one relevant document (an inverse-cloze task: a question is short and a
+  section answers it).
+
+Each pseudo-query is ranked over the site's real chunks exactly as `retrieval.selectors` ranks them
+(best chunk per document on each side, min-max normalised, mixed), for every weight on a 0.1 grid. The
+weight kept is the best of the grid's three-point moving average of MRR@10 (a single noisy point is not
+a choice). The floor is the 5th percentile of the relevant document's cosine over the pseudo-queries,
+never above the global calibrated cut-off.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import connection
+from django.db.models import Q
+
+from helpdesk.models import Site
+from knowledge.documents import chunk_text
+from knowledge.models import Chunk, Document, SourceType
+from retrieval.embedders import Embedder, get_embedder
+from retrieval.models import SearchProfile
+from retrieval.selectors import (
+    BM25_B,
+    BM25_K1,
+    DEFAULT_MIN_SIMILARITY,
+    FALLBACK_MIN_SIMILARITY,
+    MAX_TERM_SHARE,
+    embed_query,
+)
+
+logger = logging.getLogger(__name__)
+
+WEIGHTS = tuple(round(0.1 * step, 1) for step in range(11))
+MAX_PSEUDO_QUERIES = 150  # per shape; enough for a stable MRR curve, cheap enough for the worker
+MIN_PSEUDO_QUERIES = 20  # fewer and the site keeps the defaults
+MAX_CHUNKS = 50_000  # beyond this the in-memory replay is too big for the worker: keep the profile
+FLOOR_PERCENTILE = 5
+RANK_DEPTH = 10
+CANDIDATES = 50
+RESOLUTION_MARK = "\n\nResolution:"
+
+
+@dataclass
+class PseudoQuery:
+    text: str
+    relevant: set[int]  # document ids
+    exclude: int | None = None  # the document the query came from (left out of the ranking)
+
+
+def problem_text(document: Document) -> str:
+    """What a new case of this kind would have said: a ticket's title and problem, a chat's question."""
+    if document.source_type == SourceType.TRANSCRIPT:
+        return document.title
+    return document.text.split(RESOLUTION_MARK, 1)[0].replace("\n\nProblem: ", "\n", 1)
+
+
+def lexemes(texts: list[str]) -> list[dict[str, int]]:
+    """PostgreSQL's english lexemes of each text with their counts, as the search's tsvector holds them."""
+    if not texts:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT t.ordinality, u.lexeme, coalesce(array_length(u.positions, 1), 1)
+            FROM unnest(%s::text[]) WITH ORDINALITY AS t(body, ordinality),
+                 unnest(to_tsvector('english', t.body)) AS u
+            """,
+            [texts],
+        )
+        found: list[dict[str, int]] = [{} for _ in texts]
+        for ordinality, lexeme, count in cursor.fetchall():
+            found[ordinality - 1][lexeme] = count
+    return found
+
+
+class SiteIndex:
+    """The site's chunks (plus global KB rows) in memory: vectors and lexeme counts, BM25 as in the SQL."""
+
+    def __init__(self, *, site: Site, model: str):
+        chunks = list(
+            Chunk.objects.filter(embedding_model=model)
+            .filter(Q(site=site) | Q(site__isnull=True))
+            .order_by("pk")
+            .values_list("pk", "document_id", "embedding", "token_count")
+        )
+        self.chunk_ids = [row[0] for row in chunks]
+        self.owner = np.array([row[1] for row in chunks])
+        self.vectors = np.array([np.asarray(row[2], dtype=np.float32) for row in chunks]).reshape(
+            len(chunks), -1
+        )
+        self.lengths = np.array([max(row[3], 1) for row in chunks], dtype=np.float64)
+        position = {pk: i for i, pk in enumerate(self.chunk_ids)}
+        self.terms: list[dict[str, int]] = [{} for _ in chunks]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.id, u.lexeme, coalesce(array_length(u.positions, 1), 1) "
+                "FROM knowledge_chunk c, unnest(c.search_vector) u WHERE c.id = ANY(%s)",
+                [self.chunk_ids],
+            )
+            for pk, lexeme, count in cursor.fetchall():
+                self.terms[position[pk]][lexeme] = count
+        self.documents = sorted(set(self.owner.tolist()))
+
+    def replace_document(self, document_id: int, vectors: np.ndarray, terms: list[dict[str, int]]):
+        """A copy of the index where one document's chunks are swapped for others (the heading task)."""
+        keep = self.owner != document_id
+        other = object.__new__(SiteIndex)
+        other.owner = np.concatenate([self.owner[keep], np.full(len(vectors), document_id)])
+        other.vectors = np.vstack([self.vectors[keep], vectors])
+        kept_terms = [t for t, k in zip(self.terms, keep, strict=True) if k]
+        other.terms = kept_terms + terms
+        other.lengths = np.concatenate(
+            [self.lengths[keep], np.array([max(sum(t.values()), 1) for t in terms], dtype=np.float64)]
+        )
+        other.documents = self.documents
+        return other
+
+    def bm25(self, query_terms: dict[str, int]) -> np.ndarray:
+        n = len(self.terms)
+        average = float(self.lengths.mean()) if n else 1.0
+        document_frequency = Counter()
+        for term in query_terms:
+            document_frequency[term] = sum(1 for chunk in self.terms if term in chunk)
+        scores = np.zeros(n)
+        for term, df in document_frequency.items():
+            if df == 0 or df > max(1, n * MAX_TERM_SHARE):
+                continue
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            for i, chunk in enumerate(self.terms):
+                tf = chunk.get(term)
+                if tf:
+                    norm = BM25_K1 * (1 - BM25_B + BM25_B * self.lengths[i] / average)
+                    scores[i] += idf * tf * (BM25_K1 + 1) / (tf + norm)
+        return scores
+
+    def per_document(self, chunk_scores: np.ndarray) -> dict[int, float]:
+        best: dict[int, float] = defaultdict(lambda: -math.inf)
+        for document_id, score in zip(self.owner.tolist(), chunk_scores.tolist(), strict=True):
+            if score > best[document_id]:
+                best[document_id] = score
+        return best
+
+
+def _reciprocal_ranks(dense: dict[int, float], lexical: dict[int, float], query: PseudoQuery) -> list[float]:
+    """MRR@10 contribution of the query for every weight, ranking as `retrieval.selectors.fuse` does."""
+    dense = {d: s for d, s in dense.items() if d != query.exclude}
+    lexical = {d: s for d, s in lexical.items() if d != query.exclude}
+    top_dense = sorted(dense, key=dense.get, reverse=True)[:CANDIDATES]
+    top_lexical = [d for d in sorted(lexical, key=lexical.get, reverse=True)[:CANDIDATES] if lexical[d] > 0]
+    candidates = sorted(set(top_dense) | set(top_lexical))
+
+    def normalised(scores):
+        values = [scores.get(d, 0.0) for d in candidates]
+        low, high = min(values), max(values)
+        return np.array([(v - low) / (high - low) if high > low else 0.0 for v in values])
+
+    d, w = normalised(dense), normalised(lexical)
+    result = []
+    for weight in WEIGHTS:
+        fused = weight * d + (1 - weight) * w
+        order = [candidates[i] for i in np.argsort(-fused, kind="stable")[:RANK_DEPTH]]
+        result.append(next((1 / rank for rank, doc in enumerate(order, 1) if doc in query.relevant), 0.0))
+    return result
+
+
+def _same_problem_queries(site: Site, rng: random.Random) -> list[PseudoQuery]:
+    cases = list(
+        Document.objects.filter(site=site, source_type__in=[SourceType.TICKET, SourceType.TRANSCRIPT])
+        .exclude(category="")
+        .order_by("pk")
+    )
+    by_category: dict[str, set[int]] = defaultdict(set)
+    for case in cases:
+        by_category[case.category].add(case.pk)
+    usable = [case for case in cases if len(by_category[case.category]) > 1]
+    chosen = rng.sample(usable, min(MAX_PSEUDO_QUERIES, len(usable)))
+    return [
+        PseudoQuery(problem_text(case), by_category[case.category] - {case.pk}, exclude=case.pk)
+        for case in chosen
+    ]
+
+
+def _heading_documents(site: Site, rng: random.Random) -> list[Document]:
+    articles = [
+        article
+        for article in Document.objects.filter(site=site, source_type=SourceType.ARTICLE).order_by("pk")
+        if len(article.text) - len(article.title) > 2 * len(article.title)
+    ]
+    return rng.sample(articles, min(MAX_PSEUDO_QUERIES, len(articles)))
+
+
+def tune_site_search(*, site: Site, embedder: Embedder | None = None) -> SearchProfile | None:
+    """Choose and store the site's search profile; None (defaults kept) when its history is too thin."""
+    embedder = embedder or get_embedder()
+    rng = random.Random(site.pk)
+    index = SiteIndex(site=site, model=embedder.model_name)
+    if not index.documents or len(index.owner) > MAX_CHUNKS:
+        return None
+    curves: dict[str, list[list[float]]] = {"same_problem": [], "heading": []}
+    relevant_similarity: list[float] = []
+
+    def replay(query: PseudoQuery, search_index: SiteIndex, vector, terms) -> None:
+        dense = search_index.per_document(search_index.vectors @ vector)
+        lexical = search_index.per_document(search_index.bm25(terms))
+        curves[kind].append(_reciprocal_ranks(dense, lexical, query))
+        relevant_similarity.append(max(dense.get(d, -1.0) for d in query.relevant))
+
+    kind = "same_problem"
+    queries = _same_problem_queries(site, rng)
+    query_terms = lexemes([q.text for q in queries])
+    for query, terms in zip(queries, query_terms, strict=True):
+        replay(query, index, embed_query(query.text, embedder), terms)
+
+    kind = "heading"
+    for article in _heading_documents(site, rng):
+        body = article.text[len(article.title) :].strip() if article.text.startswith(article.title) else article.text
+        pieces = [chunk.text for chunk in chunk_text("", body)]
+        vectors = embedder.embed(pieces + [article.title])
+        terms = lexemes(pieces + [article.title])
+        swapped = index.replace_document(article.pk, vectors[:-1], terms[:-1])
+        replay(PseudoQuery(article.title, {article.pk}), swapped, vectors[-1], terms[-1])
+
+    total = sum(len(rows) for rows in curves.values())
+    if total < MIN_PSEUDO_QUERIES:
+        return None
+    mrr = np.mean([row for rows in curves.values() for row in rows], axis=0)
+    smoothed = np.convolve(np.pad(mrr, 1, mode="edge"), np.ones(3) / 3, mode="valid")
+    weight = WEIGHTS[int(np.argmax(smoothed))]
+    ceiling = DEFAULT_MIN_SIMILARITY.get(embedder.model_name, FALLBACK_MIN_SIMILARITY)
+    floor = min(ceiling, float(np.percentile(relevant_similarity, FLOOR_PERCENTILE)))
+    profile, _ = SearchProfile.objects.update_or_create(
+        site=site,
+        embedding_model=embedder.model_name,
+        defaults={
+            "dense_weight": weight,
+            "min_similarity": round(floor, 4),
+            "pseudo_queries": total,
+            "details": {
+                "mrr_by_weight": dict(zip([str(w) for w in WEIGHTS], np.round(mrr, 4).tolist(), strict=True)),
+                "queries": {name: len(rows) for name, rows in curves.items()},
+            },
+        },
+    )
+    logger.info("site %s search profile: dense weight %.1f, floor %.3f", site.pk, weight, floor)
+    return profile

@@ -1,0 +1,28 @@
+from django.db import models
+
+from helpdesk.models import Site
+
+
+class SearchProfile(models.Model):
+    """How hybrid search weighs its two sides for one site and embedding model, learnt from the site's own
+    history by `knowledge.search_tuning` (never from an eval set).
+
+    `dense_weight` is the share of the vector side in the fused score (the full-text side gets the rest);
+    `min_similarity` is the cosine floor under which a case with no strong word match is "not similar".
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="search_profiles")
+    embedding_model = models.CharField(max_length=80)
+    dense_weight = models.FloatField()
+    min_similarity = models.FloatField()
+    pseudo_queries = models.PositiveIntegerField(help_text="How many of the site's own cases chose these")
+    details = models.JSONField(default=dict, blank=True)
+    tuned_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "embedding_model"], name="search_profile_per_model"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.embedding_model}: dense {self.dense_weight:.1f}"
