@@ -21,7 +21,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from evals import judges, metrics
-from evals.baselines import BM25, bm25_vote
+from evals.baselines import BM25, DenseIndex, TfidfLogisticRegression, bm25_vote, dense_vote
 from evals.datasets.loader import Dataset, Query, load_dataset
 from evals.report import compare_deltas, write_html, write_json
 from evals.sandbox import Sandbox
@@ -58,6 +58,7 @@ class QueryRecord:
     outside: int = 0
     ranking: list[str] = field(default_factory=list)
     bm25_ranking: list[str] = field(default_factory=list)
+    dense_ranking: list[str] = field(default_factory=list)
     retrieval_ms: float | None = None
     triage_category: str | None = None
     triage_confidence: float = 0.0
@@ -65,6 +66,8 @@ class QueryRecord:
     triage_ms: float | None = None
     triage_tokens: int | None = None
     vote_category: str | None = None
+    dense_vote_category: str | None = None
+    tfidf_category: str | None = None
     reply: str = ""
     reply_refused: bool = True
     reply_cited: list[str] = field(default_factory=list)
@@ -142,14 +145,10 @@ class Pipeline:
         return context, (time.perf_counter() - started) * 1000
 
     def triage(self, record: QueryRecord, site, context, context_ms: float) -> None:
+        from tickets.triage import categorize_text
+
         started = time.perf_counter()
-        result = self.provider.categorize(
-            site=site,
-            text=record.query.text,
-            cases=context.cases,
-            categories=self.categories,
-            priorities=self.priorities,
-        )
+        result = categorize_text(site=site, text=record.query.text, context=context, provider=self.provider)
         record.triage_ms = context_ms + (time.perf_counter() - started) * 1000
         record.triage_category = result.category
         record.triage_confidence = result.confidence
@@ -184,27 +183,65 @@ def _bm25_indexes(dataset: Dataset) -> dict[str, BM25]:
     }
 
 
+def _dense_indexes(sandbox: Sandbox, model_name: str) -> dict[str, DenseIndex]:
+    """Each dataset site's indexed chunk vectors (its own rows only), for the exact-cosine baseline."""
+    from knowledge.models import Chunk
+
+    indexes = {}
+    for name, site in sandbox.sites.items():
+        rows = [
+            (sandbox.documents[(source_type, source_id)], vector)
+            for source_type, source_id, vector in Chunk.objects.filter(
+                site=site, embedding_model=model_name
+            ).values_list("source_type", "source_id", "embedding")
+            if (source_type, source_id) in sandbox.documents
+        ]
+        if rows:
+            owners = [owner for owner, _ in rows]
+            indexes[name] = DenseIndex(owners, owners, [vector for _, vector in rows])
+    return indexes
+
+
+def _tfidf_classifiers(dataset: Dataset) -> dict[str, TfidfLogisticRegression]:
+    classifiers = {}
+    for site in dataset.sites:
+        labelled = [d for d in dataset.documents_of(site) if d.category]
+        if labelled:
+            classifiers[site] = TfidfLogisticRegression(
+                [d.text for d in labelled], [d.category for d in labelled]
+            )
+    return classifiers
+
+
 def run_queries(dataset: Dataset, sandbox: Sandbox, options: RunOptions) -> list[QueryRecord]:
     from retrieval.grounding import DEFAULT_K
 
     pipeline = Pipeline(sandbox, options.provider, dataset.categories)
     indexes = _bm25_indexes(dataset)
+    dense_indexes = _dense_indexes(sandbox, pipeline.embedder.model_name)
+    tfidf = _tfidf_classifiers(dataset)
     labels = {d.id: d.category for d in dataset.documents}
     records = []
     for query in tqdm(dataset.queries, desc="queries", unit="q", disable=not options.progress):
         site = sandbox.site_for(query.site)
         record = QueryRecord(query=query, site_id=site.pk)
-        index = indexes.get(query.site)
+        index, dense = indexes.get(query.site), dense_indexes.get(query.site)
+        vector = pipeline.embedder.embed([query.text])[0] if dense else None
         if "retrieval" in options.suites:
             pipeline.retrieve(record, site)
             record.bm25_ranking = (
                 [doc_id for doc_id, _ in index.search(query.text, RETRIEVAL_K)] if index else []
+            )
+            record.dense_ranking = (
+                [doc_id for doc_id, _ in dense.search(vector, RETRIEVAL_K)] if dense else []
             )
         if "triage" in options.suites or "replies" in options.suites:
             context, context_ms = pipeline.context(record, site)
         if "triage" in options.suites:
             pipeline.triage(record, site, context, context_ms)
             record.vote_category = bm25_vote(index, labels, query.text, k=DEFAULT_K)[0] if index else None
+            record.dense_vote_category = dense_vote(dense, labels, vector, k=DEFAULT_K)[0] if dense else None
+            record.tfidf_category = tfidf[query.site].predict(query.text) if query.site in tfidf else None
         if "replies" in options.suites:
             pipeline.draft(record, site, context, context_ms)
         records.append(record)
@@ -230,6 +267,10 @@ def score_triage(dataset: Dataset, records: list[QueryRecord]) -> tuple[list[tup
     baselines = {
         "majority": metrics.classification_scores(gold, [majority] * len(rows), dataset.categories),
         "bm25-vote": metrics.classification_scores(gold, [r.vote_category for r in rows], dataset.categories),
+        "dense-vote": metrics.classification_scores(
+            gold, [r.dense_vote_category for r in rows], dataset.categories
+        ),
+        "tfidf-lr": metrics.classification_scores(gold, [r.tfidf_category for r in rows], dataset.categories),
     }
     accepted = [r for r in rows if r.triage_accepted]
     coverage = len(accepted) / len(rows) if rows else None
@@ -266,15 +307,21 @@ def score_retrieval(records: list[QueryRecord]) -> tuple[list[tuple], dict]:
     relevant = [set(r.query.relevant) for r in rows]
     system = metrics.retrieval_scores([r.ranking for r in rows], relevant, RECALL_KS)
     bm25 = metrics.retrieval_scores([r.bm25_ranking for r in rows], relevant, RECALL_KS)
+    dense = metrics.retrieval_scores([r.dense_ranking for r in rows], relevant, RECALL_KS)
     names = [f"recall@{k}" for k in (1, 5, 10)] + ["mrr", "ndcg@10", "map"]
-    scores = [_score(f"retrieval.{name}", system[name], {"bm25": bm25[name]}, n=len(rows)) for name in names]
+    scores = [
+        _score(f"retrieval.{name}", system[name], {"bm25": bm25[name], "dense": dense[name]}, n=len(rows))
+        for name in names
+    ]
     details = {
         "system": system,
         "bm25": bm25,
+        "dense": dense,
         "recall_curve": {
             "k": list(RECALL_KS),
             "system": [system[f"recall@{k}"] for k in RECALL_KS],
             "bm25": [bm25[f"recall@{k}"] for k in RECALL_KS],
+            "dense": [dense[f"recall@{k}"] for k in RECALL_KS],
         },
         "outside_results": sum(r.outside for r in records),
     }
@@ -487,6 +534,37 @@ def write_results(records: list[QueryRecord], out: Path) -> Path:
     return path
 
 
+def learn_sites(sandbox: Sandbox) -> dict:
+    """What the worker does after indexing a site: learn its search profile and train its triage model
+    from its own rows (knowledge.search_tuning, tickets.classifier). Returns what each site learnt."""
+    from knowledge.search_tuning import tune_site_search
+    from tickets.classifier import train_site_classifier
+
+    learnt = {}
+    for name, site in sandbox.sites.items():
+        profile = tune_site_search(site=site)
+        model = train_site_classifier(site=site)
+        learnt[name] = {
+            "search": None
+            if profile is None
+            else {
+                "dense_weight": profile.dense_weight,
+                "min_similarity": profile.min_similarity,
+                "pseudo_queries": profile.pseudo_queries,
+                "mrr_by_weight": profile.details.get("mrr_by_weight"),
+            },
+            "triage_model": None
+            if model is None
+            else {
+                "examples": model.examples,
+                "categories": model.categories,
+                "regression_share": model.regression_share,
+                "calibration": model.calibration,
+            },
+        }
+    return learnt
+
+
 def new_run_id() -> str:
     return f"{timezone.now():%Y%m%d%H%M%S}-{secrets.token_hex(2)}"
 
@@ -520,6 +598,9 @@ def run_evals(options: RunOptions, *, echo: Callable[[str], None] = lambda _mess
             for site in sandbox.sites.values():
                 index_site(site=site, progress=bar)
         index_seconds = time.monotonic() - index_started
+        learning_started = time.monotonic()
+        learnt = learn_sites(sandbox)
+        learning_seconds = time.monotonic() - learning_started
         records = run_queries(dataset, sandbox, options)
         calls = ai_calls(sandbox)
         provider = options.provider or settings.AI_PROVIDER
@@ -539,10 +620,12 @@ def run_evals(options: RunOptions, *, echo: Callable[[str], None] = lambda _mess
             "limit": options.limit,
             "split": options.split,
             "index_seconds": round(index_seconds, 2),
+            "learning_seconds": round(learning_seconds, 2),
         }
         # Scored before the recording closes: with --provider openai the LLM judge's calls replay too.
         report = build_report(dataset, records, options, run)
         report["details"]["ai_calls"] = calls
+        report["details"]["learnt"] = learnt
     fallbacks = sum(row["calls"] for key, row in calls.items() if key.endswith(":fallback"))
     if fallbacks:
         report["notes"].append(

@@ -12,6 +12,16 @@ PERIODIC_JOBS = [
         "minutes": 10,
     },
     {
+        "name": "tickets: retrain the triage classifier of sites with new resolved tickets",
+        "func": "tickets.tasks.triage_models_retrain",
+        "schedule_type": Schedule.HOURLY,
+    },
+    {
+        "name": "knowledge: re-learn each site's search profile from its history",
+        "func": "knowledge.tasks.search_profiles_tune",
+        "schedule_type": Schedule.DAILY,
+    },
+    {
         "name": "chat: prune old rate-limit windows",
         "func": "chat.tasks.ratelimit_windows_prune",
         "schedule_type": Schedule.HOURLY,

@@ -229,7 +229,11 @@ def tune_site_search(*, site: Site, embedder: Embedder | None = None) -> SearchP
 
     kind = "heading"
     for article in _heading_documents(site, rng):
-        body = article.text[len(article.title) :].strip() if article.text.startswith(article.title) else article.text
+        body = (
+            article.text[len(article.title) :].strip()
+            if article.text.startswith(article.title)
+            else article.text
+        )
         pieces = [chunk.text for chunk in chunk_text("", body)]
         vectors = embedder.embed(pieces + [article.title])
         terms = lexemes(pieces + [article.title])

@@ -41,3 +41,11 @@ def index_article(article_id: int) -> dict:
     else:
         stats = services.document_index_article(article=article)
     return {"indexed": stats.indexed, "unchanged": stats.unchanged, "removed": stats.removed}
+
+
+def search_profiles_tune() -> int:
+    """Re-learn every active site's search profile from its current history; returns how many were set."""
+    from helpdesk.models import Site
+    from knowledge.search_tuning import tune_site_search
+
+    return sum(tune_site_search(site=site) is not None for site in Site.objects.filter(is_active=True))

@@ -49,7 +49,6 @@ SNIPPET_CHARS = 280
 QUERY_WINDOW_TOKENS = 200
 
 
-
 def _site_filter(alias: str = "") -> str:
     """The WHERE clause every side of the search shares: one model, the site plus global rows, the kinds."""
     return (

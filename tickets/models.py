@@ -215,3 +215,25 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}/5 for ticket {self.ticket_id}"
+
+
+class TriageModel(models.Model):
+    """A site's trained triage classifier for one embedding model (tickets.classifier), with what it was
+    trained on and how well its confidence is calibrated on the site's held-out tickets."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="triage_models")
+    embedding_model = models.CharField(max_length=80)
+    model = models.BinaryField(help_text="The pickled classifier, written by tickets.classifier only")
+    examples = models.PositiveIntegerField(help_text="Resolved tickets it was trained on")
+    categories = models.PositiveIntegerField()
+    regression_share = models.FloatField(help_text="The regression's share beside the neighbour vote")
+    calibration = models.JSONField(default=dict, help_text="Reliability table and coverage-accuracy curve")
+    trained_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "embedding_model"], name="triage_model_per_site_model"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.embedding_model} ({self.examples} tickets, {self.trained_at:%Y-%m-%d})"

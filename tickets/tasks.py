@@ -42,3 +42,17 @@ def ticket_auto_assign_task(ticket_id: int) -> int | None:
         logger.warning("ticket_auto_assign_task: ticket %s is gone", ticket_id)
         return None
     return ticket_auto_assign(ticket=ticket).assignee_id
+
+
+def triage_models_retrain() -> int:
+    """Retrain the triage classifier of every active site whose resolved tickets changed enough since its
+    last training (tickets.classifier.needs_retraining); returns how many were trained."""
+    from helpdesk.models import Site
+    from retrieval.embedders import model_name_for
+    from tickets.classifier import needs_retraining, train_site_classifier
+
+    trained = 0
+    for site in Site.objects.filter(is_active=True).order_by("pk"):
+        if needs_retraining(site, model_name_for()):
+            trained += train_site_classifier(site=site) is not None
+    return trained

@@ -17,6 +17,7 @@ from helpdesk.ai import AIUnavailable, get_provider
 from helpdesk.ai.providers import GuardedProvider
 from helpdesk.models import User
 from retrieval.grounding import Source, build_context
+from tickets.classifier import predict_category
 from tickets.errors import ActionNotAllowed, TicketError
 from tickets.lifecycle import STAFF_ROLES, actor_roles
 from tickets.models import Category, Priority, Ticket, TicketEvent, TicketState
@@ -37,6 +38,20 @@ def _already_triaged(ticket: Ticket) -> bool:
     )
 
 
+def categorize_text(*, site, text: str, context, provider: GuardedProvider, ticket_id: int | None = None):
+    """The provider's categorization of `text`, grounded by `context` and told what the site's own
+    classifier predicts (none on a site too new to have one: the neighbour vote decides alone)."""
+    return provider.categorize(
+        site=site,
+        text=text,
+        cases=context.cases,
+        categories=list(Category.objects.values_list("slug", flat=True)),
+        priorities=list(Priority.values),
+        ticket_id=ticket_id,
+        prediction=predict_category(site=site, text=text),
+    )
+
+
 def triage_ticket(*, ticket_id: int, provider: GuardedProvider | None = None) -> Ticket | None:
     """Categorize a new ticket from its site's similar resolved cases, then auto-assign it.
 
@@ -54,12 +69,11 @@ def triage_ticket(*, ticket_id: int, provider: GuardedProvider | None = None) ->
     provider = provider or get_provider()
     try:
         context = build_context(site=ticket.site, text=ticket_text(ticket))
-        result = provider.categorize(
+        result = categorize_text(
             site=ticket.site,
             text=ticket_text(ticket),
-            cases=context.cases,
-            categories=list(Category.objects.values_list("slug", flat=True)),
-            priorities=list(Priority.values),
+            context=context,
+            provider=provider,
             ticket_id=ticket.pk,
         )
     except Exception as error:  # retrieval or every provider down: a human triages instead

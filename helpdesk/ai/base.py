@@ -37,6 +37,19 @@ class CategorizeResult:
 
 
 @dataclass(frozen=True)
+class CategoryPrediction:
+    """What the site's own trained classifier says of a text (tickets.classifier).
+
+    `confidence` is calibrated on the site's held-out history: among predictions at confidence c, about
+    a share c was right.
+    """
+
+    category: str
+    confidence: float
+    model: str = "site-classifier"
+
+
+@dataclass(frozen=True)
 class DraftResult:
     body: str
     citations: list[str]  # citation keys actually cited in the body, all of them retrieved sources
@@ -57,6 +70,7 @@ class Provider(Protocol):
         cases: Sequence[Case],
         categories: Sequence[str],
         priorities: Sequence[str],
+        prediction: CategoryPrediction | None = None,
     ) -> CategorizeResult: ...
 
     def draft_reply(

@@ -19,12 +19,15 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
-from helpdesk.ai.base import CategorizeResult, DraftResult, Usage
+from helpdesk.ai.base import CategorizeResult, CategoryPrediction, DraftResult, Usage
 from retrieval.grounding import GroundingContext, Source, render_sources, similarity_cutoff
 from retrieval.tokens import count_tokens
 from retrieval.types import Case, SourceType
 
 MAJORITY = 0.5
+# A calibrated confidence is the chance of being right: the site classifier's category is applied when it
+# is more likely right than wrong, and left for a human otherwise (docs/ai.md).
+AUTO_TRIAGE_CONFIDENCE = 0.5
 MAX_STEPS = 6
 MAX_STEPS_PER_SOURCE = 3
 MAX_TAGS = 3
@@ -159,7 +162,10 @@ class OfflineProvider:
         cases: Sequence[Case],
         categories: Sequence[str],
         priorities: Sequence[str],
+        prediction: CategoryPrediction | None = None,
     ) -> CategorizeResult:
+        if prediction is not None and prediction.category in categories:
+            return self.categorize_with(prediction, text=text, cases=cases, priorities=priorities)
         voters = [
             case for case in cases if case.similarity >= self.min_similarity and case.category in categories
         ]
@@ -193,6 +199,30 @@ class OfflineProvider:
             tags=tags,
             confidence=round(confidence, 4),
             needs_human=confidence <= MAJORITY,
+            sources=[case.citation_key for case in supporters],
+            usage=Usage(prompt_tokens, count_tokens(completion)),
+        )
+
+    def categorize_with(
+        self, prediction: CategoryPrediction, *, text: str, cases: Sequence[Case], priorities: Sequence[str]
+    ) -> CategorizeResult:
+        """The site classifier's category (it already combines its model with a neighbour vote) and its
+        calibrated confidence; priority and tags come from the retrieved cases that agree with it."""
+        supporters = [case for case in cases if case.category == prediction.category]
+        priority_votes: dict[str, float] = defaultdict(float)
+        for case in supporters:
+            if case.priority in priorities:
+                priority_votes[case.priority] += case.similarity
+        priority = max(priority_votes, key=priority_votes.get) if priority_votes else None
+        tags = self.tags(text, supporters)
+        prompt_tokens = count_tokens(text) + sum(count_tokens(case.text or case.snippet) for case in cases)
+        completion = f"{prediction.category} {priority} {' '.join(tags)} {prediction.confidence:.4f}"
+        return CategorizeResult(
+            category=prediction.category,
+            priority=priority,
+            tags=tags,
+            confidence=round(prediction.confidence, 4),
+            needs_human=prediction.confidence < AUTO_TRIAGE_CONFIDENCE,
             sources=[case.citation_key for case in supporters],
             usage=Usage(prompt_tokens, count_tokens(completion)),
         )

@@ -149,11 +149,17 @@ class OpenAIProvider:
         cases: Sequence[Case],
         categories: Sequence[str],
         priorities: Sequence[str],
+        prediction=None,
     ) -> CategorizeResult:
         context = context_from_cases(site=site, cases=cases)
         instructions = TRIAGE_INSTRUCTIONS.format(
             categories=", ".join(categories), priorities=", ".join(priorities)
         )
+        if prediction is not None:
+            instructions += (
+                f"\nA classifier trained on this company's resolved tickets suggests the category "
+                f"{prediction.category} (calibrated confidence {prediction.confidence:.2f})."
+            )
         messages = build_messages(instructions=instructions, text=text, context=context)
         response = self.call_with_retries(
             lambda: self.client.chat.completions.create(

@@ -161,10 +161,16 @@ class GuardedProvider:
         categories: Sequence[str],
         priorities: Sequence[str],
         ticket_id: int | None = None,
+        prediction=None,
     ) -> CategorizeResult:
         return self.attempt(
             lambda provider: provider.categorize(
-                site=site, text=text, cases=cases, categories=categories, priorities=priorities
+                site=site,
+                text=text,
+                cases=cases,
+                categories=categories,
+                priorities=priorities,
+                prediction=prediction,
             ),
             site=site,
             purpose=AIInteraction.Purpose.TRIAGE,
