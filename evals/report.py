@@ -434,3 +434,32 @@ def check_against_baseline(report: dict, baseline: dict, tolerance: float) -> li
     if violations:
         failures.append(f"isolation: {violations} result(s) or citation(s) from another site")
     return failures
+
+
+# The scores a user reads first; each must reach the best baseline run beside it in the same pass.
+HEADLINE_SCORES = (
+    "triage.accuracy",
+    "triage.macro_f1",
+    "retrieval.mrr",
+    "retrieval.recall@5",
+    "retrieval.ndcg@10",
+)
+
+
+def check_against_best_baseline(report: dict) -> list[str]:
+    """Failures: a headline system score below the best baseline of the same run (no tolerance)."""
+    failures = []
+    for name in HEADLINE_SCORES:
+        score = report.get("scores", {}).get(name)
+        if not score or score.get("system") is None:
+            continue
+        baselines = {label: v for label, v in (score.get("baselines") or {}).items() if v is not None}
+        if not baselines:
+            continue
+        label = max(baselines, key=baselines.get)
+        if score["system"] < baselines[label]:
+            failures.append(
+                f"{name}: the system's {score['system']:.3f} is below the {label} baseline's "
+                f"{baselines[label]:.3f} in the same run"
+            )
+    return failures

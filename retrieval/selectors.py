@@ -57,6 +57,7 @@ def _site_filter(alias: str = "") -> str:
     )
 
 
+# Only our own constant filter is formatted in; every value is a query parameter.
 SEARCH_SQL = f"""
 WITH corpus AS MATERIALIZED (
     SELECT count(*) AS n, coalesce(avg(token_count), 1) AS average_length
@@ -107,7 +108,7 @@ SELECT c.document_id, c.source_type, c.source_id, c.text,
 FROM (SELECT id FROM vector_top UNION SELECT id FROM lexical_top) AS candidate
 JOIN knowledge_chunk c ON c.id = candidate.id
 LEFT JOIN lexical l ON l.id = c.id
-"""
+"""  # noqa: S608
 
 
 @dataclass
@@ -164,6 +165,23 @@ def embed_query(text: str, embedder: Embedder):
     return mean / max(float(np.linalg.norm(mean)), 1e-12)
 
 
+def search_params(
+    *, site_id: int, text: str, sources: Iterable[str], model_name: str, vector, candidates: int
+):
+    """The parameters of SEARCH_SQL."""
+    return {
+        "query": Vector(vector).to_text(),
+        "model": model_name,
+        "site": site_id,
+        "sources": list(sources),
+        "candidates": candidates,
+        "words": text,
+        "k1": BM25_K1,
+        "b": BM25_B,
+        "max_share": MAX_TERM_SHARE,
+    }
+
+
 def search_chunks(
     *,
     site_id: int,
@@ -175,17 +193,14 @@ def search_chunks(
 ) -> list[tuple]:
     """Candidate chunks from both sides: rows (document_id, source_type, source_id, chunk text, cosine
     similarity, BM25 score, matched idf, the query's total idf)."""
-    params = {
-        "query": Vector(embed_query(text, embedder)).to_text(),
-        "model": embedder.model_name,
-        "site": site_id,
-        "sources": list(sources),
-        "candidates": candidates,
-        "words": text,
-        "k1": BM25_K1,
-        "b": BM25_B,
-        "max_share": MAX_TERM_SHARE,
-    }
+    params = search_params(
+        site_id=site_id,
+        text=text,
+        sources=sources,
+        model_name=embedder.model_name,
+        vector=embed_query(text, embedder),
+        candidates=candidates,
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         # Iterative scans keep walking the HNSW graph until enough rows pass the site filter.
         cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")

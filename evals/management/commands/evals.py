@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from evals.datasets.loader import DatasetError
-from evals.report import check_against_baseline, console_table
+from evals.report import check_against_baseline, check_against_best_baseline, console_table
 from evals.runner import SUITES, EvalsError, RunOptions, run_evals
 
 DEFAULT_BASELINE = Path(__file__).resolve().parents[2] / "baseline.json"
@@ -91,11 +91,12 @@ class Command(BaseCommand):
         except (OSError, json.JSONDecodeError) as error:
             raise CommandError(f"Cannot read report or baseline: {error}") from error
         tolerance = accepted.get("tolerance", 0.02) if tolerance is None else tolerance
-        failures = check_against_baseline(current, accepted, tolerance)
+        failures = check_against_baseline(current, accepted, tolerance) + check_against_best_baseline(current)
         if failures:
             raise CommandError("Eval regression:\n  " + "\n  ".join(failures))
         self.stdout.write(
-            f"OK: {len(accepted.get('scores', {}))} headline scores within {tolerance} of {baseline}"
+            f"OK: {len(accepted.get('scores', {}))} headline scores within {tolerance} of {baseline}, "
+            "none below the best baseline of the same run"
         )
 
     def handle_export(self, *, site, out, **_):
