@@ -36,7 +36,12 @@ def test_it_scores_triage_only_on_queries_with_a_gold_category():
     by_name = dict(scores)
     assert by_name["triage.accuracy"]["n"] == 2
     assert by_name["triage.accuracy"]["system"] == 0.5
-    assert by_name["triage.accuracy"]["baselines"] == {"majority": 0.5, "bm25-vote": 1.0}
+    assert by_name["triage.accuracy"]["baselines"] == {
+        "majority": 0.5,
+        "bm25-vote": 1.0,
+        "dense-vote": 0.0,
+        "tfidf-lr": 0.0,
+    }
     assert by_name["triage.coverage_above_threshold"]["system"] == 0.5
     assert by_name["triage.accuracy_above_threshold"]["system"] == 1.0
     assert details["system"]["confusion"]["matrix"] == [[1, 0, 0], [0, 0, 1]]

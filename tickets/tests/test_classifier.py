@@ -1,0 +1,149 @@
+"""The per-site triage classifier: trained on real fixture tickets in the real database, with the real
+local embedder; isolation, fallback, calibration and the retraining schedule."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from helpdesk.ai.base import CategoryPrediction
+from helpdesk.ai.offline import OfflineProvider
+from helpdesk.schedules import PERIODIC_JOBS
+from knowledge.tests.factories import category, resolved_ticket
+from tickets import classifier
+from tickets.models import Category, Priority, TriageModel
+from tickets.tasks import triage_models_retrain
+
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "evals" / "it-helpdesk"
+SITE = "northgate-freight"
+
+
+def fixture_rows(name: str) -> list[dict]:
+    with (FIXTURE / name).open(encoding="utf-8") as handle:
+        return [row for line in handle if (row := json.loads(line))["site"] == SITE]
+
+
+@pytest.fixture
+def history(site_a, customer_a):
+    """One real site's resolved tickets from the eval fixture, each with its category."""
+    return [
+        resolved_ticket(
+            site=site_a,
+            requester=customer_a,
+            title=row["title"],
+            description=row["body"],
+            resolution=row.get("resolution", ""),
+            category_slug=row["category"],
+        )
+        for row in fixture_rows("documents.jsonl")
+        if row["kind"] == "ticket" and row.get("category")
+    ]
+
+
+def test_it_trains_persists_and_predicts_the_sites_categories(site_a, history):
+    model = classifier.train_site_classifier(site=site_a)
+
+    stored = TriageModel.objects.get(site=site_a)
+    assert stored.pk == model.pk and stored.examples == len(history) > classifier.MIN_EXAMPLES
+    assert stored.categories == len({t.category.slug for t in history})
+    assert 0.0 <= stored.regression_share <= 1.0 and stored.trained_at <= timezone.now()
+    queries = [q for q in fixture_rows("queries.jsonl") if q.get("category")]
+    predictions = [classifier.predict_category(site=site_a, text=q["text"]) for q in queries]
+    right = sum(p.category == q["category"] for p, q in zip(predictions, queries, strict=True))
+    assert right / len(queries) >= 0.6  # held-out fixture queries; majority class is far lower
+    assert all(0.0 <= p.confidence <= 1.0 for p in predictions)
+
+
+def test_its_calibration_table_and_coverage_curve_are_produced(site_a, history):
+    calibration = classifier.train_site_classifier(site=site_a).calibration
+
+    table = calibration["table"]
+    assert sum(row["n"] for row in table) == len(history)
+    assert all(0.0 <= row["accuracy"] <= 1.0 and 0.0 <= row["confidence"] <= 1.0 for row in table)
+    curve = calibration["coverage_accuracy"]
+    assert curve[0]["threshold"] == 0.0 and curve[0]["coverage"] == 1.0
+    coverages = [point["coverage"] for point in curve]
+    assert coverages == sorted(coverages, reverse=True)
+    assert 0.0 <= calibration["expected_calibration_error"] <= 0.25
+
+
+def test_a_sites_model_never_sees_another_sites_rows(site_a, site_b, customer_b, history):
+    for n in range(classifier.MIN_EXAMPLES):
+        resolved_ticket(
+            site=site_b,
+            requester=customer_b,
+            title=f"Forklift scanner {n} will not pair",
+            description="The handheld scanner on the forklift lost its pairing.",
+            resolution="Re-paired it.",
+            category_slug="site-b-only",
+        )
+
+    classifier.train_site_classifier(site=site_a)
+
+    trained_on = set(classifier.training_tickets(site_a).values_list("site_id", flat=True))
+    assert trained_on == {site_a.pk}
+    model = classifier._classifier_for(site_a.pk, TriageModel.objects.get(site=site_a).embedding_model)
+    assert "site-b-only" not in set(model.regression.classes_) | set(model.labels)
+    prediction = classifier.predict_category(site=site_a, text="Forklift scanner will not pair")
+    assert prediction.category != "site-b-only"
+
+
+def test_a_new_site_has_no_model_and_triage_falls_back_to_the_vote(site_a, customer_a):
+    for n in range(3):
+        resolved_ticket(
+            site=site_a,
+            requester=customer_a,
+            title=f"Printer {n} offline",
+            description="The printer shows offline.",
+            resolution="Restarted the spooler.",
+            category_slug="printers",
+        )
+
+    assert classifier.train_site_classifier(site=site_a) is None
+    assert classifier.predict_category(site=site_a, text="printer offline") is None
+    assert not TriageModel.objects.filter(site=site_a).exists()
+
+
+def test_the_offline_provider_takes_the_classifiers_calibrated_confidence(site_a):
+    printers = category("printers").slug
+    confident = CategoryPrediction(category=printers, confidence=0.9)
+    unsure = CategoryPrediction(category=printers, confidence=0.3)
+    categories = list(Category.objects.values_list("slug", flat=True))
+    provider = OfflineProvider()
+
+    accepted = provider.categorize(
+        site=site_a,
+        text="x",
+        cases=[],
+        categories=categories,
+        priorities=Priority.values,
+        prediction=confident,
+    )
+    doubted = provider.categorize(
+        site=site_a, text="x", cases=[], categories=categories, priorities=Priority.values, prediction=unsure
+    )
+
+    assert (accepted.category, accepted.confidence, accepted.needs_human) == (printers, 0.9, False)
+    assert (doubted.category, doubted.needs_human) == (printers, True)
+
+
+def test_the_schedule_retrains_when_enough_tickets_change(site_a, customer_a, history):
+    assert any(job["func"] == "tickets.tasks.triage_models_retrain" for job in PERIODIC_JOBS)
+
+    assert triage_models_retrain() == 1
+    first = TriageModel.objects.get(site=site_a).trained_at
+    assert triage_models_retrain() == 0  # nothing new: no retraining
+
+    network = category("network")
+    for ticket in history[: classifier.RETRAIN_AFTER]:  # an engineer's corrections count as changes
+        ticket.category = network
+        ticket.save()
+
+    assert triage_models_retrain() == 1
+    retrained = TriageModel.objects.get(site=site_a)
+    assert retrained.trained_at > first
+    corrected = classifier._classifier_for(site_a.pk, retrained.embedding_model)
+    assert list(corrected.labels).count("network") >= classifier.RETRAIN_AFTER
