@@ -101,9 +101,7 @@ class SiteIndex:
         )
         self.chunk_ids = [row[0] for row in chunks]
         self.owner = np.array([row[1] for row in chunks])
-        self.vectors = np.array([np.asarray(row[2], dtype=np.float32) for row in chunks]).reshape(
-            len(chunks), -1
-        )
+        self.vectors = np.array([np.asarray(row[2], dtype=np.float32) for row in chunks])
         self.lengths = np.array([max(row[3], 1) for row in chunks], dtype=np.float64)
         position = {pk: i for i, pk in enumerate(self.chunk_ids)}
         self.terms: list[dict[str, int]] = [{} for _ in chunks]

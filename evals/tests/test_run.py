@@ -124,3 +124,35 @@ def test_it_refuses_to_run_openai_without_a_recording_to_replay(tmp_path, db):
             "--no-progress",
         )
     assert not leftover_sites().exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_evals_check_refuses_a_random_ranker_that_falls_below_the_baselines(tmp_path, monkeypatch):
+    """A deliberately weakened system: retrieval returns the site's documents in a random order."""
+    import random
+
+    from evals import runner
+
+    def random_ranker(self, record, site):
+        ids = [
+            doc_id
+            for (_kind, _pk), doc_id in self.sandbox.documents.items()
+            if doc_id.startswith(record.query.site)
+        ]
+        random.Random(record.query.id).shuffle(ids)
+        record.ranking = ids[: runner.RETRIEVAL_K]
+
+    monkeypatch.setattr(runner.Pipeline, "retrieve", random_ranker)
+    out = tmp_path / "out"
+    run_evals(
+        RunOptions(
+            dataset=write_tiny_dataset(tmp_path / "tiny"), out=out, progress=False, suites=("retrieval",)
+        )
+    )
+    accepted = tmp_path / "accepted.json"
+    accepted.write_text(json.dumps({"scores": {}}))
+
+    with pytest.raises(
+        CommandError, match=r"retrieval\.mrr: the system's .* below the (bm25|dense) baseline"
+    ):
+        call_command("evals", "check", "--report", str(out / "report.json"), "--baseline", str(accepted))
