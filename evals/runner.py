@@ -129,7 +129,9 @@ class Pipeline:
         from retrieval.selectors import similar_cases
 
         started = time.perf_counter()
-        cases = similar_cases(site=site, text=record.query.text, k=RETRIEVAL_K, embedder=self.embedder)
+        cases = similar_cases(
+            site=site, text=record.query.text, k=RETRIEVAL_K, embedder=self.embedder, with_global=False
+        )
         record.retrieval_ms = (time.perf_counter() - started) * 1000
         record.violations += self.foreign_count(cases, site.pk)
         record.ranking, record.outside = self.dataset_ids(cases)
@@ -140,7 +142,7 @@ class Pipeline:
         from retrieval.grounding import build_context
 
         started = time.perf_counter()
-        context = build_context(site=site, text=record.query.text)
+        context = build_context(site=site, text=record.query.text, with_global=False)
         record.violations += self.foreign_count(context.cases, site.pk)
         return context, (time.perf_counter() - started) * 1000
 

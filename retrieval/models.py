@@ -8,7 +8,8 @@ class SearchProfile(models.Model):
     history by `knowledge.search_tuning` (never from an eval set).
 
     `dense_weight` is the share of the vector side in the fused score (the full-text side gets the rest);
-    `min_similarity` is the cosine floor under which a case with no strong word match is "not similar".
+    `min_similarity` is the site's line between related and unrelated questions: when no case reaches that
+    cosine (nor matches most of the query's words) the question is unrelated; the offline vote's floor too.
     """
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="search_profiles")

@@ -23,11 +23,11 @@ from retrieval import tokens
 from retrieval.embedders import Embedder, get_embedder
 from retrieval.types import Case, SourceType
 
-# Cosine similarity of the best chunk below which a source with no strong word match is "not similar".
-# MiniLM's comes from `manage.py calibrate_cutoff` on the demo data (fixtures/demo), not the eval set: the
-# highest value that keeps 95% of answerable demo queries (retrieval/calibration.py, docs/retrieval.md).
-# A site's own `SearchProfile` may lower it (knowledge.search_tuning), never raise it. OpenAI's value is
-# not calibrated here (no network).
+# The cosine under which a question is unrelated to a site, when nothing else is known; the offline
+# assistant's bar for using a case. MiniLM's comes from `manage.py calibrate_cutoff` on the demo data
+# (fixtures/demo), not the eval set: the highest value that keeps 95% of answerable demo queries
+# (retrieval/calibration.py, docs/retrieval.md). A site's own `SearchProfile` (knowledge.search_tuning)
+# may lower it for search and the vote, never raise it. OpenAI's value is not calibrated (no network).
 DEFAULT_MIN_SIMILARITY = {"local:all-MiniLM-L6-v2": 0.41, "openai:text-embedding-3-small": 0.25}
 FALLBACK_MIN_SIMILARITY = 0.3
 # The vector side's share of the fused score for a site without a tuned profile: neither side preferred.
@@ -52,7 +52,8 @@ QUERY_WINDOW_TOKENS = 200
 def _site_filter(alias: str = "") -> str:
     """The WHERE clause every side of the search shares: one model, the site plus global rows, the kinds."""
     return (
-        f"{alias}embedding_model = %(model)s AND ({alias}site_id = %(site)s OR {alias}site_id IS NULL) "
+        f"{alias}embedding_model = %(model)s "
+        f"AND ({alias}site_id = %(site)s OR (%(with_global)s AND {alias}site_id IS NULL)) "
         f"AND {alias}source_type = ANY(%(sources)s)"
     )
 
@@ -190,6 +191,7 @@ def search_chunks(
     embedder: Embedder,
     candidates: int,
     ef_search: int = 100,
+    with_global: bool = True,
 ) -> list[tuple]:
     """Candidate chunks from both sides: rows (document_id, source_type, source_id, chunk text, cosine
     similarity, BM25 score, matched idf, the query's total idf)."""
@@ -200,6 +202,7 @@ def search_chunks(
         model_name=embedder.model_name,
         vector=embed_query(text, embedder),
         candidates=candidates,
+        with_global=with_global,
     )
     with transaction.atomic(), connection.cursor() as cursor:
         # Iterative scans keep walking the HNSW graph until enough rows pass the site filter.
@@ -235,13 +238,17 @@ def similar_cases(
     sources: Iterable[str] = SourceType.ALL,
     min_similarity: float | None = None,
     embedder: Embedder | None = None,
+    with_global: bool = True,
 ) -> list[Case]:
-    """Up to k past cases of `site` (plus global KB articles) similar to `text`, best first.
+    """Up to k past cases of `site` (plus global KB articles, unless `with_global` is off: the evals
+    measure a dataset's own corpus) similar to `text`, best first.
 
     Only vectors of the configured embedding model are compared. A source appears once, scored by its
-    best chunk on each side. A source is kept when its cosine similarity reaches the floor
-    (`min_similarity`, else the site's profile) or its best chunk matches most of the query's word weight,
-    so an unrelated question gets an empty list.
+    best chunk on each side. The floor decides per query, not per result: when no source reaches the
+    cosine floor (`min_similarity`, else the site's profile) nor matches most of the query's word weight,
+    the question is unrelated and the list is empty; otherwise the best k are returned, each carrying its
+    `similarity` for callers that demand more (the offline assistant does). Cutting results one by one
+    dropped real answers phrased unlike their case (docs/retrieval.md).
     """
     if not text or not text.strip() or k <= 0:
         return []
@@ -255,6 +262,7 @@ def similar_cases(
         sources=sources,
         embedder=embedder,
         candidates=max(k * CANDIDATES_PER_RESULT, MIN_CANDIDATES),
+        with_global=with_global,
     )
     best: dict[tuple[str, int], _Hit] = {}
     for document_id, source_type, source_id, chunk, similarity, bm25, matched, query_idf in rows:
@@ -268,11 +276,9 @@ def similar_cases(
         hit.bm25, hit.coverage = max(hit.bm25, float(bm25)), max(hit.coverage, coverage)
     hits = list(best.values())
     fuse(hits, tuned.dense_weight)
-    ranked = sorted(
-        (hit for hit in hits if hit.similarity >= floor or hit.coverage >= MIN_WORD_COVERAGE),
-        key=lambda hit: (hit.score, hit.similarity),
-        reverse=True,
-    )[:k]
+    if not any(hit.similarity >= floor or hit.coverage >= MIN_WORD_COVERAGE for hit in hits):
+        return []
+    ranked = sorted(hits, key=lambda hit: (hit.score, hit.similarity), reverse=True)[:k]
     documents = Document.objects.in_bulk([hit.document_id for hit in ranked])
     return [
         Case(

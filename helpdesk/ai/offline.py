@@ -152,7 +152,18 @@ class OfflineProvider:
     model = "knn-vote"
 
     def __init__(self, *, min_similarity: float | None = None):
+        self.fixed_similarity = min_similarity
         self.min_similarity = similarity_cutoff() if min_similarity is None else min_similarity
+
+    def vote_floor(self, site) -> float:
+        """The cosine a case needs to vote: the site's own search floor (learnt from its history, never
+        above the global cut-off) unless this provider was given one."""
+        if self.fixed_similarity is not None or site is None:
+            return self.min_similarity
+        from retrieval.embedders import model_name_for
+        from retrieval.selectors import search_settings
+
+        return search_settings(site_id=site.pk, model_name=model_name_for()).min_similarity
 
     def categorize(
         self,
@@ -166,15 +177,14 @@ class OfflineProvider:
     ) -> CategorizeResult:
         if prediction is not None and prediction.category in categories:
             return self.categorize_with(prediction, text=text, cases=cases, priorities=priorities)
-        voters = [
-            case for case in cases if case.similarity >= self.min_similarity and case.category in categories
-        ]
+        floor = self.vote_floor(site)
+        voters = [case for case in cases if case.similarity >= floor and case.category in categories]
         category_votes: dict[str, float] = defaultdict(float)
         priority_votes: dict[str, float] = defaultdict(float)
-        for case in voters:
-            category_votes[case.category] += case.similarity
+        for case in voters:  # weighted by the fused relevance retrieval ranked them by
+            category_votes[case.category] += case.score
             if case.priority in priorities:
-                priority_votes[case.priority] += case.similarity
+                priority_votes[case.priority] += case.score
         prompt_tokens = count_tokens(text) + sum(count_tokens(case.text or case.snippet) for case in voters)
         if not category_votes:
             return CategorizeResult(
@@ -187,7 +197,7 @@ class OfflineProvider:
                 usage=Usage(prompt_tokens=prompt_tokens),
             )
         winner = max(category_votes, key=category_votes.get)
-        confidence = category_votes[winner] / (sum(category_votes.values()) + self.min_similarity)
+        confidence = category_votes[winner] / (sum(category_votes.values()) + floor)
         supporters = [case for case in voters if case.category == winner]
         priority = max(priority_votes, key=priority_votes.get) if priority_votes else None
         tags = self.tags(text, supporters)
