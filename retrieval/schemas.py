@@ -10,7 +10,9 @@ class CaseOut(Schema):
     title: str
     snippet: str
     url: str
-    score: float = Field(description="Fused relevance (reciprocal rank fusion of vector and full-text ranks)")
+    score: float = Field(
+        description="Fused relevance: normalised cosine and BM25 scores mixed by the site's learnt weight"
+    )
     similarity: float = Field(description="Cosine similarity of the best-matching chunk")
     category: str | None
     priority: str | None

@@ -167,10 +167,18 @@ def embed_query(text: str, embedder: Embedder):
 
 
 def search_params(
-    *, site_id: int, text: str, sources: Iterable[str], model_name: str, vector, candidates: int
+    *,
+    site_id: int,
+    text: str,
+    sources: Iterable[str],
+    model_name: str,
+    vector,
+    candidates: int,
+    with_global: bool = True,
 ):
     """The parameters of SEARCH_SQL."""
     return {
+        "with_global": with_global,
         "query": Vector(vector).to_text(),
         "model": model_name,
         "site": site_id,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 
 class SourceType:
@@ -18,6 +19,8 @@ class Case:
 
     `site_id` is None for global KB articles. `score` is the fused relevance (higher is better) and
     `similarity` the cosine similarity of the best-matching chunk (0..1), used for cut-offs.
+    `same_fix` lists the citation keys of lower-ranked cases folded into this one because they record
+    the same fix (`collapse_same_fix`).
     """
 
     source_type: str
@@ -33,7 +36,35 @@ class Case:
     resolution: str = ""
     text: str = ""
     extra: dict = field(default_factory=dict)
+    same_fix: tuple[str, ...] = ()
 
     @property
     def citation_key(self) -> str:
         return f"{self.source_type}:{self.source_id}"
+
+
+# Two cases whose fixes share this much of their vocabulary (Jaccard over words of 3+ letters) record the
+# same fix: "Called Ellen back. Stale credentials…" and "Stale credentials…" are one answer, not two.
+SAME_FIX_OVERLAP = 0.6
+_FIX_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def _fix_words(case: Case) -> frozenset[str]:
+    return frozenset(_FIX_WORD.findall((case.resolution or case.snippet).lower()))
+
+
+def collapse_same_fix(cases: list[Case], k: int) -> list[Case]:
+    """At most k cases, best first, where each kept case absorbs the lower-ranked ones with the same fix
+    (their keys in `same_fix`), so a panel shows five different answers rather than one answer five times.
+    """
+    kept: list[tuple[Case, frozenset[str], list[str]]] = []
+    for case in cases:
+        words = _fix_words(case)
+        for _best, best_words, folded in kept:
+            union = words | best_words
+            if union and len(words & best_words) / len(union) >= SAME_FIX_OVERLAP:
+                folded.append(case.citation_key)
+                break
+        else:
+            kept.append((case, words, []))
+    return [replace(case, same_fix=tuple(folded)) for case, _, folded in kept[:k]]

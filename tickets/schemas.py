@@ -220,6 +220,7 @@ class CaseOut(Schema):
     category: str | None
     priority: str | None
     resolution: str
+    same_fix: list[str] = Field(description="Citation keys of further cases that recorded the same fix")
 
     @staticmethod
     def resolve_key(obj) -> str:

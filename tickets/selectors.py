@@ -291,11 +291,17 @@ def ticket_text(ticket: Ticket) -> str:
     return f"{ticket.title}\n\n{ticket.description}"
 
 
+# Cases fetched per case shown, so that folding repeats of the same fix still fills the panel.
+SAME_FIX_POOL = 3
+
+
 def similar_cases_for_ticket(*, ticket: Ticket, k: int = 5) -> list[retrieval_types.Case]:
-    """Past cases of the ticket's own site (plus the global KB) like this one, leaving the ticket out."""
-    cases = similar_cases(site=ticket.site_id, text=ticket_text(ticket), k=k + 1)
+    """Past cases of the ticket's own site (plus the global KB) like this one, leaving the ticket out;
+    cases recording the same fix are shown once, with how many more said the same."""
+    cases = similar_cases(site=ticket.site_id, text=ticket_text(ticket), k=SAME_FIX_POOL * k + 1)
     itself = (retrieval_types.SourceType.TICKET, ticket.pk)
-    return [case for case in cases if (case.source_type, case.source_id) != itself][:k]
+    others = [case for case in cases if (case.source_type, case.source_id) != itself]
+    return retrieval_types.collapse_same_fix(others, k)
 
 
 def pending_draft_for(*, ticket: Ticket) -> TicketEvent | None:

@@ -1,16 +1,18 @@
 """The offline provider: no network, no model weights beyond the embedder retrieval already uses.
 
-Categorization is a similarity-weighted k-nearest-neighbour vote over the site's retrieved cases; replies
-are composed from those cases' resolutions and KB steps, each step citing where it came from. When
-nothing similar enough was retrieved it says so instead of guessing.
+Categorization takes the site's own trained classifier when it has one (tickets.classifier: its category
+and calibrated confidence, accepted at `AUTO_TRIAGE_CONFIDENCE`); otherwise, on a site too new to have
+one, it is a k-nearest-neighbour vote over the site's retrieved cases. Replies are composed from those
+cases' resolutions and KB steps, each step citing where it came from. When nothing similar enough was
+retrieved it says so instead of guessing.
 
-Why the triage threshold generalizes (docs/ai.md has the long form): every retrieved case above the
-similarity cut-off votes for its category with its similarity as weight, and one extra "abstain" vote
-weighs exactly the cut-off (a borderline neighbour that knows nothing). Confidence is the winner's share
-of all votes, abstention included, and the winner is accepted only with a strict majority (> 0.5): it
-must outweigh every other category and the abstention together. Neither number is fitted to our data:
-0.5 is the majority rule and the cut-off is the retrieval layer's own line between related and unrelated
-text for its embedding model, so a different site, dataset or embedder moves both consistently.
+Why the vote's threshold generalizes (docs/ai.md has the long form): every retrieved case above the
+site's floor votes for its category with the fused relevance retrieval ranked it by, and one extra
+"abstain" vote weighs exactly the floor (a borderline neighbour that knows nothing). Confidence is the
+winner's share of all votes, abstention included, and the winner is accepted only with a strict majority
+(> 0.5): it must outweigh every other category and the abstention together. Neither number is fitted to
+our data: 0.5 is the majority rule and the floor is the retrieval layer's own line between related and
+unrelated text for the site and its embedding model.
 """
 
 from __future__ import annotations
