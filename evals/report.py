@@ -422,6 +422,9 @@ def check_against_baseline(report: dict, baseline: dict, tolerance: float) -> li
         expected = baseline.get("run", {}).get(key)
         if expected is not None and dataset.get(key) != expected:
             failures.append(f"dataset {key}: the report has {dataset.get(key)!r}, the baseline {expected!r}")
+    split, expected_split = report.get("run", {}).get("split"), baseline.get("run", {}).get("split")
+    if "split" in baseline.get("run", {}) and split != expected_split:
+        failures.append(f"split: the report has {split!r}, the baseline {expected_split!r}")
     for name, accepted in baseline.get("scores", {}).items():
         current = report.get("scores", {}).get(name, {}).get("system")
         if current is None:

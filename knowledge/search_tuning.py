@@ -5,14 +5,22 @@ No eval set is read. The site's indexed documents supply pseudo-queries of the t
 answers, each with a known answer:
 
 - **same-problem** (categorized tickets and chats): the case's problem text (its title and description)
-  is the query; the site's other cases of the same category are relevant, the case itself is left out.
-  This is what triage and the similar-cases panel do with a new ticket.
+  is the query; the site's other documents of the same category are relevant, the case itself is left
+  out, and documents without a category are left out of the ranking (nobody judged them: a chat that
+  repeats the ticket word for word is not a miss). This is what triage and the similar-cases panel do
+  with a new ticket.
+- **terse** (the same cases): the case's title alone, judged the same way: what a customer types into
+  the help-centre search or the chat ("outlook keeps asking for my password"). Short queries share
+  fewer words with their answer, so a site whose history reads alike word for word is not taken for
+  one whose customers search with those words.
 - **heading** (KB articles): the article's title is the query and the article, re-embedded and re-indexed
   without its title, is the one relevant document (an inverse-cloze task: a question is short and a
   section answers it).
 
 Each pseudo-query is ranked over the site's real chunks exactly as `retrieval.selectors` ranks them
-(best chunk per document on each side, min-max normalised, mixed), for every weight on a 0.1 grid. The
+(best chunk per document on each side, min-max normalised, mixed with the weight adjusted to the query's
+word coverage against the site's typical coverage, the median over these pseudo-queries), for every
+weight on a 0.1 grid. The
 weight kept is the best of the grid's three-point moving average of MRR@10 (a single noisy point is not
 a choice).
 
@@ -49,6 +57,7 @@ from retrieval.selectors import (
     FALLBACK_MIN_SIMILARITY,
     MAX_TERM_SHARE,
     embed_query,
+    query_dense_weight,
 )
 
 logger = logging.getLogger(__name__)
@@ -65,9 +74,11 @@ RESOLUTION_MARK = "\n\nResolution:"
 
 @dataclass
 class PseudoQuery:
+    shape: str  # same_problem, terse or heading
     text: str
     relevant: set[int]  # document ids
     exclude: int | None = None  # the document the query came from (left out of the ranking)
+    judged: set[int] | None = None  # when set, only these documents are ranked
 
 
 def problem_text(document: Document) -> str:
@@ -136,23 +147,27 @@ class SiteIndex:
         other.documents = self.documents
         return other
 
-    def bm25(self, query_terms: dict[str, int]) -> np.ndarray:
+    def bm25(self, query_terms: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+        """Each chunk's BM25 score and the share of the query's idf it matches, as SEARCH_SQL has them."""
         n = len(self.terms)
         average = float(self.lengths.mean()) if n else 1.0
         document_frequency = Counter()
         for term in query_terms:
             document_frequency[term] = sum(1 for chunk in self.terms if term in chunk)
-        scores = np.zeros(n)
+        scores, matched = np.zeros(n), np.zeros(n)
+        total = 0.0
         for term, df in document_frequency.items():
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            total += idf
             if df == 0 or df > max(1, n * MAX_TERM_SHARE):
                 continue
-            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
             for i, chunk in enumerate(self.terms):
                 tf = chunk.get(term)
                 if tf:
                     norm = BM25_K1 * (1 - BM25_B + BM25_B * self.lengths[i] / average)
                     scores[i] += idf * tf * (BM25_K1 + 1) / (tf + norm)
-        return scores
+                    matched[i] += idf
+        return scores, matched / total if total else matched
 
     def per_document(self, chunk_scores: np.ndarray) -> dict[int, float]:
         best: dict[int, float] = defaultdict(lambda: -math.inf)
@@ -162,10 +177,29 @@ class SiteIndex:
         return best
 
 
-def _reciprocal_ranks(dense: dict[int, float], lexical: dict[int, float], query: PseudoQuery) -> list[float]:
+@dataclass
+class Replay:
+    """One pseudo-query's scores on both sides (per document), kept until the site's typical coverage is
+    known and every weight can be scored as `retrieval.selectors.fuse` would score it."""
+
+    query: PseudoQuery
+    dense: dict[int, float]
+    lexical: dict[int, float]
+    coverage: dict[int, float]
+
+    def top_coverage(self) -> float:
+        return max(self.coverage.values(), default=0.0)
+
+
+def _reciprocal_ranks(replay: Replay, typical_coverage: float) -> list[float]:
     """MRR@10 contribution of the query for every weight, ranking as `retrieval.selectors.fuse` does."""
-    dense = {d: s for d, s in dense.items() if d != query.exclude}
-    lexical = {d: s for d, s in lexical.items() if d != query.exclude}
+    dense, lexical, query = replay.dense, replay.lexical, replay.query
+
+    def ranked(d: int) -> bool:
+        return d != query.exclude and (query.judged is None or d in query.judged)
+
+    dense = {d: s for d, s in dense.items() if ranked(d)}
+    lexical = {d: s for d, s in lexical.items() if ranked(d)}
     top_dense = sorted(dense, key=dense.get, reverse=True)[:CANDIDATES]
     top_lexical = [d for d in sorted(lexical, key=lexical.get, reverse=True)[:CANDIDATES] if lexical[d] > 0]
     candidates = sorted(set(top_dense) | set(top_lexical))
@@ -176,8 +210,10 @@ def _reciprocal_ranks(dense: dict[int, float], lexical: dict[int, float], query:
         return np.array([(v - low) / (high - low) if high > low else 0.0 for v in values])
 
     d, w = normalised(dense), normalised(lexical)
+    coverage = max((replay.coverage.get(c, 0.0) for c in candidates), default=0.0)
     result = []
-    for weight in WEIGHTS:
+    for site_weight in WEIGHTS:
+        weight = query_dense_weight(site_weight, coverage, typical_coverage)
         fused = weight * d + (1 - weight) * w
         order = [candidates[i] for i in np.argsort(-fused, kind="stable")[:RANK_DEPTH]]
         result.append(next((1 / rank for rank, doc in enumerate(order, 1) if doc in query.relevant), 0.0))
@@ -185,19 +221,23 @@ def _reciprocal_ranks(dense: dict[int, float], lexical: dict[int, float], query:
 
 
 def _same_problem_queries(site: Site, rng: random.Random) -> list[PseudoQuery]:
-    cases = list(
-        Document.objects.filter(site=site, source_type__in=[SourceType.TICKET, SourceType.TRANSCRIPT])
-        .exclude(category="")
-        .order_by("pk")
-    )
+    labelled = dict(Document.objects.filter(site=site).exclude(category="").values_list("pk", "category"))
     by_category: dict[str, set[int]] = defaultdict(set)
-    for case in cases:
-        by_category[case.category].add(case.pk)
-    usable = [case for case in cases if len(by_category[case.category]) > 1]
-    chosen = rng.sample(usable, min(MAX_PSEUDO_QUERIES, len(usable)))
+    for pk, label in labelled.items():
+        by_category[label].add(pk)
+    cases = [
+        case
+        for case in Document.objects.filter(
+            pk__in=list(labelled), source_type__in=[SourceType.TICKET, SourceType.TRANSCRIPT]
+        ).order_by("pk")
+        if len(by_category[case.category]) > 1
+    ]
+    chosen = rng.sample(cases, min(MAX_PSEUDO_QUERIES, len(cases)))
+    judged = set(labelled)
     return [
-        PseudoQuery(problem_text(case), by_category[case.category] - {case.pk}, exclude=case.pk)
+        PseudoQuery(shape, text, by_category[case.category] - {case.pk}, exclude=case.pk, judged=judged)
         for case in chosen
+        for shape, text in (("same_problem", problem_text(case)), ("terse", case.title))
     ]
 
 
@@ -217,20 +257,26 @@ def tune_site_search(*, site: Site, embedder: Embedder | None = None) -> SearchP
     index = SiteIndex(site=site, model=embedder.model_name)
     if not index.documents or len(index.owner) > MAX_CHUNKS:
         return None
-    curves: dict[str, list[list[float]]] = {"same_problem": [], "heading": []}
+    curves: dict[str, list[list[float]]] = {"same_problem": [], "terse": [], "heading": []}
+
+    replays: list[Replay] = []
 
     def replay(query: PseudoQuery, search_index: SiteIndex, vector, terms) -> None:
-        dense = search_index.per_document(search_index.vectors @ vector)
-        lexical = search_index.per_document(search_index.bm25(terms))
-        curves[kind].append(_reciprocal_ranks(dense, lexical, query))
+        scores, coverage = search_index.bm25(terms)
+        replays.append(
+            Replay(
+                query,
+                search_index.per_document(search_index.vectors @ vector),
+                search_index.per_document(scores),
+                search_index.per_document(coverage),
+            )
+        )
 
-    kind = "same_problem"
     queries = _same_problem_queries(site, rng)
     query_terms = lexemes([q.text for q in queries])
     for query, terms in zip(queries, query_terms, strict=True):
         replay(query, index, embed_query(query.text, embedder), terms)
 
-    kind = "heading"
     for article in _heading_documents(site, rng):
         body = (
             article.text[len(article.title) :].strip()
@@ -241,11 +287,14 @@ def tune_site_search(*, site: Site, embedder: Embedder | None = None) -> SearchP
         vectors = embedder.embed(pieces + [article.title])
         terms = lexemes(pieces + [article.title])
         swapped = index.replace_document(article.pk, vectors[:-1], terms[:-1])
-        replay(PseudoQuery(article.title, {article.pk}), swapped, vectors[-1], terms[-1])
+        replay(PseudoQuery("heading", article.title, {article.pk}), swapped, vectors[-1], terms[-1])
 
-    total = sum(len(rows) for rows in curves.values())
-    if total < MIN_PSEUDO_QUERIES:
+    if len(replays) < MIN_PSEUDO_QUERIES:
         return None
+    typical_coverage = float(np.median([r.top_coverage() for r in replays]))
+    for item in replays:
+        curves[item.query.shape].append(_reciprocal_ranks(item, typical_coverage))
+    total = len(replays)
     mrr = np.mean([row for rows in curves.values() for row in rows], axis=0)
     smoothed = np.convolve(np.pad(mrr, 1, mode="edge"), np.ones(3) / 3, mode="valid")
     weight = WEIGHTS[int(np.argmax(smoothed))]
@@ -257,6 +306,7 @@ def tune_site_search(*, site: Site, embedder: Embedder | None = None) -> SearchP
         embedding_model=embedder.model_name,
         defaults={
             "dense_weight": weight,
+            "typical_coverage": round(typical_coverage, 4),
             "min_similarity": round(floor, 4),
             "pseudo_queries": total,
             "details": {

@@ -124,10 +124,21 @@ class _Hit:
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """What a site's search uses: the fusion weight and the cosine floor (its profile, or the defaults)."""
+    """What a site's search uses: the fusion weight, the coverage it was learnt at, and the cosine floor
+    (its profile, or the defaults)."""
 
     dense_weight: float
     min_similarity: float
+    typical_coverage: float = 1.0
+
+
+def query_dense_weight(site_weight: float, coverage: float, typical_coverage: float) -> float:
+    """The vector side's share for one query: the site's weight when the query's words are matched as
+    well as the site's own cases match each other, shifting toward the vector side as the best match
+    covers less of the query (a paraphrase shares meaning, not words)."""
+    if typical_coverage <= 0:
+        return site_weight
+    return 1 - (1 - site_weight) * min(1.0, coverage / typical_coverage)
 
 
 def search_settings(*, site_id: int, model_name: str) -> SearchSettings:
@@ -137,12 +148,14 @@ def search_settings(*, site_id: int, model_name: str) -> SearchSettings:
     floor = DEFAULT_MIN_SIMILARITY.get(model_name, FALLBACK_MIN_SIMILARITY)
     profile = (
         SearchProfile.objects.filter(site_id=site_id, embedding_model=model_name)
-        .values_list("dense_weight", "min_similarity")
+        .values_list("dense_weight", "min_similarity", "typical_coverage")
         .first()
     )
     if profile is None:
         return SearchSettings(dense_weight=DEFAULT_DENSE_WEIGHT, min_similarity=floor)
-    return SearchSettings(dense_weight=profile[0], min_similarity=min(profile[1], floor))
+    return SearchSettings(
+        dense_weight=profile[0], min_similarity=min(profile[1], floor), typical_coverage=profile[2]
+    )
 
 
 def _snippet(chunk: str, title: str) -> str:
@@ -225,13 +238,16 @@ def _min_max(values: list[float]) -> list[float]:
     return [(v - low) / (high - low) if high > low else 0.0 for v in values]
 
 
-def fuse(hits: list[_Hit], dense_weight: float) -> None:
-    """Score each hit: min-max normalised cosine and BM25 over the candidates, mixed by the site's weight.
+def fuse(hits: list[_Hit], tuned: SearchSettings) -> None:
+    """Score each hit: min-max normalised cosine and BM25 over the candidates, mixed by the site's weight
+    adjusted to how much of the query its best word match covers (`query_dense_weight`).
 
     Normalised scores (rather than ranks) keep how far apart the candidates are on each side, so a side
     that sees no difference between them moves nothing."""
     if not hits:
         return
+    coverage = max(hit.coverage for hit in hits)
+    dense_weight = query_dense_weight(tuned.dense_weight, coverage, tuned.typical_coverage)
     dense = _min_max([hit.similarity for hit in hits])
     lexical = _min_max([hit.bm25 for hit in hits])
     for hit, d, w in zip(hits, dense, lexical, strict=True):
@@ -283,7 +299,7 @@ def similar_cases(
             hit.similarity, hit.chunk_text = similarity, chunk
         hit.bm25, hit.coverage = max(hit.bm25, float(bm25)), max(hit.coverage, coverage)
     hits = list(best.values())
-    fuse(hits, tuned.dense_weight)
+    fuse(hits, tuned)
     if not any(hit.similarity >= floor or hit.coverage >= MIN_WORD_COVERAGE for hit in hits):
         return []
     ranked = sorted(hits, key=lambda hit: (hit.score, hit.similarity), reverse=True)[:k]

@@ -39,7 +39,9 @@ def test_it_learns_a_profile_from_the_sites_own_cases(site_a, site_b, history):
     assert profile == SearchProfile.objects.get(site=site_a)
     assert profile.dense_weight in WEIGHTS
     assert 0 < profile.min_similarity <= DEFAULT_MIN_SIMILARITY[profile.embedding_model]
-    assert profile.pseudo_queries == profile.details["queries"]["same_problem"] >= 20
+    shapes = profile.details["queries"]
+    assert shapes["same_problem"] == shapes["terse"] >= 20 and shapes["heading"] == 0
+    assert profile.pseudo_queries == sum(shapes.values())
     curve = profile.details["mrr_by_weight"]
     assert set(curve) == {str(w) for w in WEIGHTS} and all(0 <= v <= 1 for v in curve.values())
     assert tune_site_search(site=site_b) is None  # no history: the defaults stay
@@ -60,7 +62,7 @@ def test_kb_headings_teach_a_site_with_articles_only(site_a):
 
     profile = tune_site_search(site=site_a)
 
-    assert profile.details["queries"] == {"same_problem": 0, "heading": 25}
+    assert profile.details["queries"] == {"same_problem": 0, "terse": 0, "heading": 25}
 
 
 def test_the_profiles_weight_decides_the_fusion(site_a, history):
