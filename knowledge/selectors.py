@@ -54,7 +54,9 @@ def help_centre_search(*, site: Site, q: str) -> list[Article]:
     published = scope_to_site(Article.objects.filter(state=Article.State.PUBLISHED), site, shared=True)
     if not q.strip():
         return list(published.order_by("title"))
-    cases = similar_cases(site=site, text=q, k=HELP_CENTRE_RESULTS, sources=[SourceType.ARTICLE])
+    cases = similar_cases(
+        site=site, text=q, k=HELP_CENTRE_RESULTS, sources=[SourceType.ARTICLE], every_case_related=True
+    )
     found = published.in_bulk([case.source_id for case in cases])
     ranked = [found[case.source_id] for case in cases if case.source_id in found]
     keyword = published.filter(Q(title__icontains=q) | Q(body__icontains=q)).exclude(pk__in=found.keys())

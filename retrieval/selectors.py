@@ -263,6 +263,7 @@ def similar_cases(
     min_similarity: float | None = None,
     embedder: Embedder | None = None,
     with_global: bool = True,
+    every_case_related: bool = False,
 ) -> list[Case]:
     """Up to k past cases of `site` (plus global KB articles, unless `with_global` is off: the evals
     measure a dataset's own corpus) similar to `text`, best first.
@@ -272,7 +273,8 @@ def similar_cases(
     cosine floor (`min_similarity`, else the site's profile) nor matches most of the query's word weight,
     the question is unrelated and the list is empty; otherwise the best k are returned, each carrying its
     `similarity` for callers that demand more (the offline assistant does). Cutting results one by one
-    dropped real answers phrased unlike their case (docs/retrieval.md).
+    dropped real answers phrased unlike their case (docs/retrieval.md). A page that lists answers as
+    answers (the help-centre search) sets `every_case_related` to hold each case to the same test.
     """
     if not text or not text.strip() or k <= 0:
         return []
@@ -300,9 +302,13 @@ def similar_cases(
         hit.bm25, hit.coverage = max(hit.bm25, float(bm25)), max(hit.coverage, coverage)
     hits = list(best.values())
     fuse(hits, tuned)
-    if not any(hit.similarity >= floor or hit.coverage >= MIN_WORD_COVERAGE for hit in hits):
+    related = [hit for hit in hits if hit.similarity >= floor or hit.coverage >= MIN_WORD_COVERAGE]
+    if not related:
         return []
-    ranked = sorted(hits, key=lambda hit: (hit.score, hit.similarity), reverse=True)[:k]
+    ranked = sorted(
+        related if every_case_related else hits, key=lambda h: (h.score, h.similarity), reverse=True
+    )
+    ranked = ranked[:k]
     documents = Document.objects.in_bulk([hit.document_id for hit in ranked])
     return [
         Case(
