@@ -11,7 +11,7 @@ from evals.datasets.loader import DatasetError
 from evals.report import check_against_baseline, check_against_best_baseline, console_table
 from evals.runner import SUITES, EvalsError, RunOptions, run_evals
 
-DEFAULT_BASELINE = Path(__file__).resolve().parents[2] / "baseline.json"
+DEFAULT_BASELINE = Path(__file__).resolve().parents[2] / "accepted" / "it-helpdesk.json"
 
 
 class Command(BaseCommand):
