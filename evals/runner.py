@@ -551,6 +551,8 @@ def learn_sites(sandbox: Sandbox) -> dict:
             if profile is None
             else {
                 "dense_weight": profile.dense_weight,
+                "article_dense_weight": profile.article_dense_weight,
+                "typical_coverage": profile.typical_coverage,
                 "min_similarity": profile.min_similarity,
                 "pseudo_queries": profile.pseudo_queries,
                 "mrr_by_weight": profile.details.get("mrr_by_weight"),

@@ -17,6 +17,8 @@ answers, each with a known answer:
   without its title, is the one relevant document (an inverse-cloze task: a question is short and a
   section answers it).
 
+The weight for past cases (tickets, chats) is chosen on the same-problem and terse queries, the weight
+for KB articles on the heading queries; a site with only one kind uses that kind's weight for both.
 Each pseudo-query is ranked over the site's real chunks exactly as `retrieval.selectors` ranks them
 (best chunk per document on each side, min-max normalised, mixed with the weight adjusted to the query's
 word coverage against the site's typical coverage, the median over these pseudo-queries), for every
@@ -24,7 +26,7 @@ weight on a 0.1 grid. The
 weight kept is the best of the grid's three-point moving average of MRR@10 (a single noisy point is not
 a choice).
 
-The floor is where this site's corpus stops looking related to anything: the 95th percentile of the best
+The floor is where this site's corpus stops looking related to anything: the 90th percentile of the best
 cosine that generic off-topic questions (`retrieval.calibration.OFF_TOPIC_QUESTIONS`: cooking, sport,
 travel...) reach among the site's chunks, never above the global calibrated cut-off. A bank's corpus
 sits closer to "Do I need a visa?" than a dental clinic's, so one constant cannot serve both. Pseudo-
@@ -66,7 +68,7 @@ WEIGHTS = tuple(round(0.1 * step, 1) for step in range(11))
 MAX_PSEUDO_QUERIES = 150  # per shape; enough for a stable MRR curve, cheap enough for the worker
 MIN_PSEUDO_QUERIES = 20  # fewer and the site keeps the defaults
 MAX_CHUNKS = 50_000  # beyond this the in-memory replay is too big for the worker: keep the profile
-FLOOR_PERCENTILE = 95
+FLOOR_PERCENTILE = 90
 RANK_DEPTH = 10
 CANDIDATES = 50
 RESOLUTION_MARK = "\n\nResolution:"
@@ -250,6 +252,15 @@ def _heading_documents(site: Site, rng: random.Random) -> list[Document]:
     return rng.sample(articles, min(MAX_PSEUDO_QUERIES, len(articles)))
 
 
+def _best_weight(rows: list[list[float]]) -> float | None:
+    """The grid weight with the best three-point moving average of MRR (None without queries)."""
+    if not rows:
+        return None
+    mrr = np.mean(rows, axis=0)
+    smoothed = np.convolve(np.pad(mrr, 1, mode="edge"), np.ones(3) / 3, mode="valid")
+    return WEIGHTS[int(np.argmax(smoothed))]
+
+
 def tune_site_search(*, site: Site, embedder: Embedder | None = None) -> SearchProfile | None:
     """Choose and store the site's search profile; None (defaults kept) when its history is too thin."""
     embedder = embedder or get_embedder()
@@ -295,9 +306,9 @@ def tune_site_search(*, site: Site, embedder: Embedder | None = None) -> SearchP
     for item in replays:
         curves[item.query.shape].append(_reciprocal_ranks(item, typical_coverage))
     total = len(replays)
+    cases = _best_weight(curves["same_problem"] + curves["terse"])
+    articles = _best_weight(curves["heading"])
     mrr = np.mean([row for rows in curves.values() for row in rows], axis=0)
-    smoothed = np.convolve(np.pad(mrr, 1, mode="edge"), np.ones(3) / 3, mode="valid")
-    weight = WEIGHTS[int(np.argmax(smoothed))]
     ceiling = DEFAULT_MIN_SIMILARITY.get(embedder.model_name, FALLBACK_MIN_SIMILARITY)
     off_topic = (embedder.embed(list(OFF_TOPIC_QUESTIONS)) @ index.vectors.T).max(axis=1)
     floor = min(ceiling, float(np.percentile(off_topic, FLOOR_PERCENTILE)))
@@ -305,15 +316,22 @@ def tune_site_search(*, site: Site, embedder: Embedder | None = None) -> SearchP
         site=site,
         embedding_model=embedder.model_name,
         defaults={
-            "dense_weight": weight,
+            "dense_weight": cases if cases is not None else articles,
+            "article_dense_weight": articles if articles is not None else cases,
             "typical_coverage": round(typical_coverage, 4),
             "min_similarity": round(floor, 4),
             "pseudo_queries": total,
             "details": {
                 "mrr_by_weight": dict(zip([str(w) for w in WEIGHTS], np.round(mrr, 4).tolist(), strict=True)),
                 "queries": {name: len(rows) for name, rows in curves.items()},
+                "mrr_by_shape": {
+                    name: np.round(np.mean(rows, axis=0), 4).tolist() for name, rows in curves.items() if rows
+                },
             },
         },
     )
-    logger.info("site %s search profile: dense weight %.1f, floor %.3f", site.pk, weight, floor)
+    logger.info(
+        "site %s search profile: dense weight %.1f for cases, %.1f for articles, floor %.3f",
+        site.pk, profile.dense_weight, profile.article_dense_weight, floor,
+    )  # fmt: skip
     return profile

@@ -7,7 +7,9 @@ class SearchProfile(models.Model):
     """How hybrid search weighs its two sides for one site and embedding model, learnt from the site's own
     history by `knowledge.search_tuning` (never from an eval set).
 
-    `dense_weight` is the share of the vector side in the fused score (the full-text side gets the rest)
+    `dense_weight` is the share of the vector side in a past case's fused score (the full-text side gets
+    the rest), `article_dense_weight` the same for a KB article (a question finds a manual section by its
+    words more than a problem finds a past ticket),
     for a query whose words match as well as the site's own cases typically do (`typical_coverage`); a
     query whose words match less leans on the vector side in proportion (`query_dense_weight`);
     `min_similarity` is the site's line between related and unrelated questions: when no case reaches that
@@ -16,7 +18,8 @@ class SearchProfile(models.Model):
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="search_profiles")
     embedding_model = models.CharField(max_length=80)
-    dense_weight = models.FloatField()
+    dense_weight = models.FloatField(help_text="For tickets and chats")
+    article_dense_weight = models.FloatField(help_text="For KB articles")
     typical_coverage = models.FloatField(
         default=1.0,
         help_text="Median share of a query's word weight its best case matches, on the site's cases",

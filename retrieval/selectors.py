@@ -119,6 +119,7 @@ class _Hit:
     similarity: float
     bm25: float
     coverage: float
+    source_type: str = SourceType.TICKET
     score: float = 0.0
 
 
@@ -130,6 +131,12 @@ class SearchSettings:
     dense_weight: float
     min_similarity: float
     typical_coverage: float = 1.0
+    article_dense_weight: float | None = None
+
+    def weight_for(self, source_type: str) -> float:
+        if source_type == SourceType.ARTICLE and self.article_dense_weight is not None:
+            return self.article_dense_weight
+        return self.dense_weight
 
 
 def query_dense_weight(site_weight: float, coverage: float, typical_coverage: float) -> float:
@@ -148,13 +155,16 @@ def search_settings(*, site_id: int, model_name: str) -> SearchSettings:
     floor = DEFAULT_MIN_SIMILARITY.get(model_name, FALLBACK_MIN_SIMILARITY)
     profile = (
         SearchProfile.objects.filter(site_id=site_id, embedding_model=model_name)
-        .values_list("dense_weight", "min_similarity", "typical_coverage")
+        .values_list("dense_weight", "min_similarity", "typical_coverage", "article_dense_weight")
         .first()
     )
     if profile is None:
         return SearchSettings(dense_weight=DEFAULT_DENSE_WEIGHT, min_similarity=floor)
     return SearchSettings(
-        dense_weight=profile[0], min_similarity=min(profile[1], floor), typical_coverage=profile[2]
+        dense_weight=profile[0],
+        min_similarity=min(profile[1], floor),
+        typical_coverage=profile[2],
+        article_dense_weight=profile[3],
     )
 
 
@@ -240,18 +250,19 @@ def _min_max(values: list[float]) -> list[float]:
 
 def fuse(hits: list[_Hit], tuned: SearchSettings) -> None:
     """Score each hit: min-max normalised cosine and BM25 over the candidates, mixed by the site's weight
-    adjusted to how much of the query its best word match covers (`query_dense_weight`).
+    for the hit's kind (case or article), adjusted to how much of the query its best word match covers
+    (`query_dense_weight`).
 
     Normalised scores (rather than ranks) keep how far apart the candidates are on each side, so a side
     that sees no difference between them moves nothing."""
     if not hits:
         return
     coverage = max(hit.coverage for hit in hits)
-    dense_weight = query_dense_weight(tuned.dense_weight, coverage, tuned.typical_coverage)
     dense = _min_max([hit.similarity for hit in hits])
     lexical = _min_max([hit.bm25 for hit in hits])
     for hit, d, w in zip(hits, dense, lexical, strict=True):
-        hit.score = dense_weight * d + (1 - dense_weight) * w
+        weight = query_dense_weight(tuned.weight_for(hit.source_type), coverage, tuned.typical_coverage)
+        hit.score = weight * d + (1 - weight) * w
 
 
 def similar_cases(
@@ -295,7 +306,9 @@ def similar_cases(
         coverage = float(matched) / float(query_idf) if query_idf else 0.0
         hit = best.get((source_type, source_id))
         if hit is None:
-            best[(source_type, source_id)] = _Hit(document_id, chunk, similarity, float(bm25), coverage)
+            best[(source_type, source_id)] = _Hit(
+                document_id, chunk, similarity, float(bm25), coverage, source_type=source_type
+            )
             continue
         if similarity > hit.similarity:
             hit.similarity, hit.chunk_text = similarity, chunk
