@@ -82,6 +82,9 @@ class PseudoQuery:
     exclude: int | None = None  # the document the query came from (left out of the ranking)
     judged: set[int] | None = None  # when set, only these documents are ranked
 
+    def may_rank(self, document_id: int) -> bool:
+        return document_id != self.exclude and (self.judged is None or document_id in self.judged)
+
 
 def problem_text(document: Document) -> str:
     """What a new case of this kind would have said: a ticket's title and problem, a chat's question."""
@@ -190,18 +193,19 @@ class Replay:
     coverage: dict[int, float]
 
     def top_coverage(self) -> float:
-        return max(self.coverage.values(), default=0.0)
+        """The best coverage among the documents this query may rank (never its own document)."""
+        return max(
+            (c for d, c in self.coverage.items() if self.query.may_rank(d)),
+            default=0.0,
+        )
 
 
 def _reciprocal_ranks(replay: Replay, typical_coverage: float) -> list[float]:
     """MRR@10 contribution of the query for every weight, ranking as `retrieval.selectors.fuse` does."""
     dense, lexical, query = replay.dense, replay.lexical, replay.query
 
-    def ranked(d: int) -> bool:
-        return d != query.exclude and (query.judged is None or d in query.judged)
-
-    dense = {d: s for d, s in dense.items() if ranked(d)}
-    lexical = {d: s for d, s in lexical.items() if ranked(d)}
+    dense = {d: s for d, s in dense.items() if query.may_rank(d)}
+    lexical = {d: s for d, s in lexical.items() if query.may_rank(d)}
     top_dense = sorted(dense, key=dense.get, reverse=True)[:CANDIDATES]
     top_lexical = [d for d in sorted(lexical, key=lexical.get, reverse=True)[:CANDIDATES] if lexical[d] > 0]
     candidates = sorted(set(top_dense) | set(top_lexical))
