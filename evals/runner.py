@@ -523,7 +523,12 @@ def write_results(records: list[QueryRecord], out: Path) -> Path:
                     "accepted": r.triage_accepted,
                     "bm25_vote": r.vote_category,
                 },
-                "retrieval": {"system": r.ranking, "bm25": r.bm25_ranking, "outside": r.outside},
+                "retrieval": {
+                    "system": r.ranking,
+                    "bm25": r.bm25_ranking,
+                    "dense": r.dense_ranking,
+                    "outside": r.outside,
+                },
                 "reply": {"body": r.reply, "refused": r.reply_refused, "cited": r.reply_cited},
                 "baseline_reply": {
                     "body": r.baseline_reply,

@@ -17,14 +17,15 @@ answers, each with a known answer:
   without its title, is the one relevant document (an inverse-cloze task: a question is short and a
   section answers it).
 
-The weight for past cases (tickets, chats) is chosen on the same-problem and terse queries, the weight
-for KB articles on the heading queries; a site with only one kind uses that kind's weight for both.
+Past cases (tickets, chats) and KB articles get a weight each: a question finds a manual section by
+its words more than a problem finds an old ticket. Both are chosen together, on every pseudo-query, over
+the grid of pairs: what an article's weight does to ticket-shaped queries (an article pushed above the
+ticket that answers) counts as much as what it does for heading queries.
 Each pseudo-query is ranked over the site's real chunks exactly as `retrieval.selectors` ranks them
 (best chunk per document on each side, min-max normalised, mixed with the weight adjusted to the query's
 word coverage against the site's typical coverage, the median over these pseudo-queries), for every
-weight on a 0.1 grid. The
-weight kept is the best of the grid's three-point moving average of MRR@10 (a single noisy point is not
-a choice).
+weight on a 0.1 grid. The pair kept is the best of the grid's 3×3 moving average of MRR@10 (a single
+noisy point is not a choice).
 
 The floor is where this site's corpus stops looking related to anything: the 90th percentile of the best
 cosine that generic off-topic questions (`retrieval.calibration.OFF_TOPIC_QUESTIONS`: cooking, sport,
@@ -200,8 +201,9 @@ class Replay:
         )
 
 
-def _reciprocal_ranks(replay: Replay, typical_coverage: float) -> list[float]:
-    """MRR@10 contribution of the query for every weight, ranking as `retrieval.selectors.fuse` does."""
+def _reciprocal_ranks(replay: Replay, typical_coverage: float, articles: set[int]) -> np.ndarray:
+    """MRR@10 contribution of the query for every pair of weights (past cases, KB articles) on the grid,
+    ranking as `retrieval.selectors.fuse` does: a WEIGHTS × WEIGHTS array."""
     dense, lexical, query = replay.dense, replay.lexical, replay.query
 
     dense = {d: s for d, s in dense.items() if query.may_rank(d)}
@@ -216,13 +218,16 @@ def _reciprocal_ranks(replay: Replay, typical_coverage: float) -> list[float]:
         return np.array([(v - low) / (high - low) if high > low else 0.0 for v in values])
 
     d, w = normalised(dense), normalised(lexical)
+    is_article = np.array([c in articles for c in candidates], dtype=bool)
     coverage = max((replay.coverage.get(c, 0.0) for c in candidates), default=0.0)
-    result = []
-    for site_weight in WEIGHTS:
-        weight = query_dense_weight(site_weight, coverage, typical_coverage)
-        fused = weight * d + (1 - weight) * w
-        order = [candidates[i] for i in np.argsort(-fused, kind="stable")[:RANK_DEPTH]]
-        result.append(next((1 / rank for rank, doc in enumerate(order, 1) if doc in query.relevant), 0.0))
+    shares = [query_dense_weight(weight, coverage, typical_coverage) for weight in WEIGHTS]
+    result = np.zeros((len(WEIGHTS), len(WEIGHTS)))
+    for i, case_share in enumerate(shares):
+        for j, article_share in enumerate(shares):
+            share = np.where(is_article, article_share, case_share)
+            fused = share * d + (1 - share) * w
+            order = [candidates[k] for k in np.argsort(-fused, kind="stable")[:RANK_DEPTH]]
+            result[i, j] = next((1 / rank for rank, doc in enumerate(order, 1) if doc in query.relevant), 0.0)
     return result
 
 
@@ -256,13 +261,14 @@ def _heading_documents(site: Site, rng: random.Random) -> list[Document]:
     return rng.sample(articles, min(MAX_PSEUDO_QUERIES, len(articles)))
 
 
-def _best_weight(rows: list[list[float]]) -> float | None:
-    """The grid weight with the best three-point moving average of MRR (None without queries)."""
-    if not rows:
-        return None
-    mrr = np.mean(rows, axis=0)
-    smoothed = np.convolve(np.pad(mrr, 1, mode="edge"), np.ones(3) / 3, mode="valid")
-    return WEIGHTS[int(np.argmax(smoothed))]
+def _best_weights(surfaces: list[np.ndarray]) -> tuple[float, float]:
+    """The (past cases, KB articles) weights with the best 3×3 moving average of the pooled MRR surface:
+    a single noisy grid point is not a choice."""
+    mrr = np.mean(surfaces, axis=0)
+    padded = np.pad(mrr, 1, mode="edge")
+    smoothed = sum(padded[i : i + len(WEIGHTS), j : j + len(WEIGHTS)] for i in range(3) for j in range(3)) / 9
+    i, j = np.unravel_index(int(np.argmax(smoothed)), smoothed.shape)
+    return WEIGHTS[i], WEIGHTS[j]
 
 
 def tune_site_search(*, site: Site, embedder: Embedder | None = None) -> SearchProfile | None:
@@ -307,12 +313,17 @@ def tune_site_search(*, site: Site, embedder: Embedder | None = None) -> SearchP
     if len(replays) < MIN_PSEUDO_QUERIES:
         return None
     typical_coverage = float(np.median([r.top_coverage() for r in replays]))
+    articles = set(
+        Document.objects.filter(pk__in=index.documents, source_type=SourceType.ARTICLE).values_list(
+            "pk", flat=True
+        )
+    )
     for item in replays:
-        curves[item.query.shape].append(_reciprocal_ranks(item, typical_coverage))
+        curves[item.query.shape].append(_reciprocal_ranks(item, typical_coverage, articles))
     total = len(replays)
-    cases = _best_weight(curves["same_problem"] + curves["terse"])
-    articles = _best_weight(curves["heading"])
-    mrr = np.mean([row for rows in curves.values() for row in rows], axis=0)
+    surfaces = [surface for rows in curves.values() for surface in rows]
+    cases, article_weight = _best_weights(surfaces)
+    mrr = np.mean(surfaces, axis=0)
     ceiling = DEFAULT_MIN_SIMILARITY.get(embedder.model_name, FALLBACK_MIN_SIMILARITY)
     off_topic = (embedder.embed(list(OFF_TOPIC_QUESTIONS)) @ index.vectors.T).max(axis=1)
     floor = min(ceiling, float(np.percentile(off_topic, FLOOR_PERCENTILE)))
@@ -320,16 +331,21 @@ def tune_site_search(*, site: Site, embedder: Embedder | None = None) -> SearchP
         site=site,
         embedding_model=embedder.model_name,
         defaults={
-            "dense_weight": cases if cases is not None else articles,
-            "article_dense_weight": articles if articles is not None else cases,
+            "dense_weight": cases,
+            "article_dense_weight": article_weight,
             "typical_coverage": round(typical_coverage, 4),
             "min_similarity": round(floor, 4),
             "pseudo_queries": total,
             "details": {
-                "mrr_by_weight": dict(zip([str(w) for w in WEIGHTS], np.round(mrr, 4).tolist(), strict=True)),
+                "best_mrr": round(float(mrr.max()), 4),
+                "mrr_by_weight": dict(
+                    zip([str(w) for w in WEIGHTS], np.round(mrr.diagonal(), 4).tolist(), strict=True)
+                ),
                 "queries": {name: len(rows) for name, rows in curves.items()},
-                "mrr_by_shape": {
-                    name: np.round(np.mean(rows, axis=0), 4).tolist() for name, rows in curves.items() if rows
+                "mrr_by_shape": {  # along the grid's diagonal: one weight for both kinds
+                    name: np.round(np.mean(rows, axis=0).diagonal(), 4).tolist()
+                    for name, rows in curves.items()
+                    if rows
                 },
             },
         },

@@ -41,6 +41,7 @@ BM25_B = 0.75
 # Words found in more than this share of the site's chunks weigh little in BM25 and would make the
 # full-text side score almost every chunk; they are left out of the match.
 MAX_TERM_SHARE = 0.5
+COVERAGE_EXPONENT = 3
 CANDIDATES_PER_RESULT = 8
 MIN_CANDIDATES = 40
 SNIPPET_CHARS = 280
@@ -142,10 +143,13 @@ class SearchSettings:
 def query_dense_weight(site_weight: float, coverage: float, typical_coverage: float) -> float:
     """The vector side's share for one query: the site's weight when the query's words are matched as
     well as the site's own cases match each other, shifting toward the vector side as the best match
-    covers less of the query (a paraphrase shares meaning, not words)."""
+    covers less of the query (a paraphrase shares meaning, not words). The lexical share falls with the
+    square of the coverage ratio: a query matched nearly as well as usual keeps nearly all of it, one
+    matched a third as well keeps a ninth (chosen on the dev splits, docs/retrieval.md)."""
     if typical_coverage <= 0:
         return site_weight
-    return 1 - (1 - site_weight) * min(1.0, coverage / typical_coverage)
+    ratio = min(1.0, coverage / typical_coverage)
+    return 1 - (1 - site_weight) * ratio**COVERAGE_EXPONENT
 
 
 def search_settings(*, site_id: int, model_name: str) -> SearchSettings:
