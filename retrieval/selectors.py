@@ -144,8 +144,8 @@ def query_dense_weight(site_weight: float, coverage: float, typical_coverage: fl
     """The vector side's share for one query: the site's weight when the query's words are matched as
     well as the site's own cases match each other, shifting toward the vector side as the best match
     covers less of the query (a paraphrase shares meaning, not words). The lexical share falls with the
-    square of the coverage ratio: a query matched nearly as well as usual keeps nearly all of it, one
-    matched a third as well keeps a ninth (chosen on the dev splits, docs/retrieval.md)."""
+    cube of the coverage ratio: a query matched nearly as well as usual keeps nearly all of it, one
+    matched half as well keeps an eighth (the exponent was chosen on the dev splits, docs/retrieval.md)."""
     if typical_coverage <= 0:
         return site_weight
     ratio = min(1.0, coverage / typical_coverage)

@@ -3,8 +3,9 @@
 Features are the ticket text's TF-IDF (words and word pairs) beside its sentence embedding; a
 class-balanced logistic regression (scikit-learn) reads them. Its probabilities are mixed with a
 similarity-weighted vote of the five nearest training tickets, with the mix chosen on the site's own
-out-of-fold predictions (5-fold): where a site's categories follow wording the regression wins, where
-they follow near-duplicate cases the vote does. The winner's mixed probability is then calibrated with
+out-of-fold predictions (5-fold), each held-out ticket asked twice, whole and by its title alone (the
+terse way a customer opens a chat): where a site's categories follow wording the regression wins,
+where they follow near-duplicate cases the vote does. The winner's mixed probability is then calibrated with
 isotonic regression fitted on those out-of-fold predictions, so `confidence` reads as the chance of
 being right; the reliability table and the coverage-accuracy curve are kept with the model, measured by
 cross-fitting (each half of the held-out predictions scored by a calibrator fitted on the other half).
@@ -93,21 +94,26 @@ def _fit(texts: list[str], vectors: np.ndarray, labels: np.ndarray):
     return vectorizer, regression
 
 
-def _out_of_fold(texts: list[str], vectors: np.ndarray, labels: np.ndarray, classes: np.ndarray):
-    """Held-out regression and vote probabilities for every training ticket (columns in `classes`)."""
+def _out_of_fold(
+    texts: list[str], vectors: np.ndarray, labels: np.ndarray, classes: np.ndarray, shapes: list[tuple]
+):
+    """Held-out regression and vote probabilities (columns in `classes`) for every training ticket, once
+    per query shape: `shapes` holds (texts, vectors) of the same tickets as a query would state them (the
+    whole ticket, the title alone). Rows are stacked shape after shape."""
     column = {label: i for i, label in enumerate(classes)}
-    regression_oof = np.zeros((len(texts), len(classes)))
-    vote_oof = np.zeros((len(texts), len(classes)))
+    rows = len(texts) * len(shapes)
+    regression_oof, vote_oof = np.zeros((rows, len(classes))), np.zeros((rows, len(classes)))
     smallest = min(np.unique(labels, return_counts=True)[1])
     folds = StratifiedKFold(n_splits=max(2, min(FOLDS, smallest)), shuffle=True, random_state=0)
     for train, held in folds.split(texts, labels):
         vectorizer, regression = _fit([texts[i] for i in train], vectors[train], labels[train])
-        probabilities = regression.predict_proba(
-            _features(vectorizer, [texts[i] for i in held], vectors[held])
-        )
-        for j, label in enumerate(regression.classes_):
-            regression_oof[held, column[label]] = probabilities[:, j]
-        vote_oof[held] = _vote(vectors[held], vectors[train], labels[train], classes)
+        for offset, (shape_texts, shape_vectors) in enumerate(shapes):
+            at = held + offset * len(texts)
+            features = _features(vectorizer, [shape_texts[i] for i in held], shape_vectors[held])
+            probabilities = regression.predict_proba(features)
+            for j, label in enumerate(regression.classes_):
+                regression_oof[at, column[label]] = probabilities[:, j]
+            vote_oof[at] = _vote(shape_vectors[held], vectors[train], labels[train], classes)
     return regression_oof, vote_oof
 
 
@@ -191,16 +197,23 @@ def train_site_classifier(*, site: Site, embedder: Embedder | None = None) -> Tr
     labels = labels[keep]
     texts = [ticket_text(ticket) for ticket in tickets]
     vectors = np.asarray(embedder.embed(texts), dtype=np.float32)
+    titles = [ticket.title for ticket in tickets]
+    title_vectors = np.asarray(embedder.embed(titles), dtype=np.float32)
     classes = np.unique(labels)
-    regression_oof, vote_oof = _out_of_fold(texts, vectors, labels, classes)
+    regression_oof, vote_oof = _out_of_fold(
+        texts, vectors, labels, classes, shapes=[(texts, vectors), (titles, title_vectors)]
+    )
+    held_labels = np.concatenate([labels, labels])
     scored = {
-        mix: _accuracy_and_f1(labels, classes[(mix * regression_oof + (1 - mix) * vote_oof).argmax(axis=1)])
+        mix: _accuracy_and_f1(
+            held_labels, classes[(mix * regression_oof + (1 - mix) * vote_oof).argmax(axis=1)]
+        )
         for mix in MIXES
     }
     mix = max(MIXES, key=lambda m: (round(scored[m], 6), m))
     mixed = mix * regression_oof + (1 - mix) * vote_oof
     top = mixed.max(axis=1)
-    correct = (classes[mixed.argmax(axis=1)] == labels).astype(float)
+    correct = (classes[mixed.argmax(axis=1)] == held_labels).astype(float)
     calibrator = IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(top, correct)
     vectorizer, regression = _fit(texts, vectors, labels)
     classifier = SiteClassifier(vectorizer, regression, vectors, labels, mix, calibrator)
