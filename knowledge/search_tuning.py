@@ -323,6 +323,10 @@ def tune_site_search(*, site: Site, embedder: Embedder | None = None) -> SearchP
     total = len(replays)
     surfaces = [surface for rows in curves.values() for surface in rows]
     cases, article_weight = _best_weights(surfaces)
+    if not curves["heading"]:  # no article to learn from: articles follow the cases, and the other way
+        article_weight = cases
+    elif not curves["same_problem"]:
+        cases = article_weight
     mrr = np.mean(surfaces, axis=0)
     ceiling = DEFAULT_MIN_SIMILARITY.get(embedder.model_name, FALLBACK_MIN_SIMILARITY)
     off_topic = (embedder.embed(list(OFF_TOPIC_QUESTIONS)) @ index.vectors.T).max(axis=1)

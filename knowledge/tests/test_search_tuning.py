@@ -68,11 +68,11 @@ def test_kb_headings_teach_a_site_with_articles_only(site_a):
 def test_the_profiles_weight_decides_the_fusion(site_a, history):
     query = "Receptionist PC cannot print the appointment list"
     SearchProfile.objects.create(
-        site=site_a, embedding_model="local:all-MiniLM-L6-v2", dense_weight=1.0, min_similarity=0.0,
-        pseudo_queries=0,
+        site=site_a, embedding_model="local:all-MiniLM-L6-v2", dense_weight=1.0, article_dense_weight=1.0,
+        min_similarity=0.0, pseudo_queries=0, typical_coverage=0.0,
     )  # fmt: skip
     dense_only = similar_cases(site=site_a, text=query, k=5)
-    SearchProfile.objects.filter(site=site_a).update(dense_weight=0.0)
+    SearchProfile.objects.filter(site=site_a).update(dense_weight=0.0, article_dense_weight=0.0)
     words_only = similar_cases(site=site_a, text=query, k=5)
 
     assert search_settings(site_id=site_a.pk, model_name="local:all-MiniLM-L6-v2").dense_weight == 0.0

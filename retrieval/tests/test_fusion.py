@@ -11,7 +11,7 @@ def test_a_query_matched_as_well_as_usual_gets_the_sites_weight():
 
 
 def test_a_paraphrase_sharing_few_words_leans_on_the_vector_side():
-    assert query_dense_weight(0.3, coverage=0.2, typical_coverage=0.8) == pytest.approx(1 - 0.7 * 0.25**2)
+    assert query_dense_weight(0.3, coverage=0.2, typical_coverage=0.8) == pytest.approx(1 - 0.7 * 0.25**3)
     assert query_dense_weight(0.3, coverage=0.0, typical_coverage=0.8) == pytest.approx(1.0)
     assert query_dense_weight(0.3, coverage=0.5, typical_coverage=0.0) == pytest.approx(0.3)
 
