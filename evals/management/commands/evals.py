@@ -91,7 +91,9 @@ class Command(BaseCommand):
         except (OSError, json.JSONDecodeError) as error:
             raise CommandError(f"Cannot read report or baseline: {error}") from error
         tolerance = accepted.get("tolerance", 0.02) if tolerance is None else tolerance
-        failures = check_against_baseline(current, accepted, tolerance) + check_against_best_baseline(current)
+        failures = check_against_baseline(current, accepted, tolerance) + check_against_best_baseline(
+            current, accepted.get("best_baseline_tolerance", 0.0)
+        )
         if failures:
             raise CommandError("Eval regression:\n  " + "\n  ".join(failures))
         self.stdout.write(
