@@ -1,9 +1,10 @@
 """One eval run: load a dataset into throwaway sites, run the product's real code paths, score, report.
 
-The system side calls exactly what production calls: `retrieval.selectors.similar_cases` for retrieval;
-for triage and replies, `retrieval.grounding.build_context` then the provider's `categorize` and
-`draft_reply`, as tickets.triage does (without creating a ticket per query). Baselines run in the same
-pass on the same queries.
+The system side calls exactly what production calls: `retrieval.selectors.similar_cases` with the site
+classifier's category prior for retrieval (as the ticket page ranks); for triage and replies,
+`tickets.triage.grounding_for` (the site classifier and `build_context`) then the provider's `categorize`
+and `draft_reply`, as tickets.triage does (without creating a ticket per query). Baselines run in the
+same pass on the same queries.
 """
 
 from __future__ import annotations
@@ -126,31 +127,47 @@ class Pipeline:
         return ids, outside
 
     def retrieve(self, record: QueryRecord, site) -> None:
+        """Similar cases as the ticket page and the grounding rank them: with the site classifier's
+        category prior (read once more here, as production does per request)."""
         from retrieval.selectors import similar_cases
+        from tickets.classifier import classify
 
         started = time.perf_counter()
+        classification = classify(site=site, text=record.query.text, embedder=self.embedder)
         cases = similar_cases(
-            site=site, text=record.query.text, k=RETRIEVAL_K, embedder=self.embedder, with_global=False
+            site=site,
+            text=record.query.text,
+            k=RETRIEVAL_K,
+            embedder=self.embedder,
+            with_global=False,
+            category_prior=classification.distribution if classification else None,
         )
         record.retrieval_ms = (time.perf_counter() - started) * 1000
         record.violations += self.foreign_count(cases, site.pk)
         record.ranking, record.outside = self.dataset_ids(cases)
 
     def context(self, record: QueryRecord, site):
-        """The grounding both triage and drafts use in production (tickets.triage): built once per query,
-        its build time added to each suggestion's latency since production builds it for each."""
-        from retrieval.grounding import build_context
+        """The grounding both triage and drafts use in production (tickets.triage.grounding_for): built
+        once per query, its build time added to each suggestion's latency since production builds it for
+        each. Returns the context, the site classifier's reading and the build time."""
+        from tickets.triage import grounding_for
 
         started = time.perf_counter()
-        context = build_context(site=site, text=record.query.text, with_global=False)
+        context, classification = grounding_for(site=site, text=record.query.text, with_global=False)
         record.violations += self.foreign_count(context.cases, site.pk)
-        return context, (time.perf_counter() - started) * 1000
+        return context, classification, (time.perf_counter() - started) * 1000
 
-    def triage(self, record: QueryRecord, site, context, context_ms: float) -> None:
+    def triage(self, record: QueryRecord, site, context, classification, context_ms: float) -> None:
         from tickets.triage import categorize_text
 
         started = time.perf_counter()
-        result = categorize_text(site=site, text=record.query.text, context=context, provider=self.provider)
+        result = categorize_text(
+            site=site,
+            text=record.query.text,
+            context=context,
+            provider=self.provider,
+            classification=classification,
+        )
         record.triage_ms = context_ms + (time.perf_counter() - started) * 1000
         record.triage_category = result.category
         record.triage_confidence = result.confidence
@@ -238,9 +255,9 @@ def run_queries(dataset: Dataset, sandbox: Sandbox, options: RunOptions) -> list
                 [doc_id for doc_id, _ in dense.search(vector, RETRIEVAL_K)] if dense else []
             )
         if "triage" in options.suites or "replies" in options.suites:
-            context, context_ms = pipeline.context(record, site)
+            context, classification, context_ms = pipeline.context(record, site)
         if "triage" in options.suites:
-            pipeline.triage(record, site, context, context_ms)
+            pipeline.triage(record, site, context, classification, context_ms)
             record.vote_category = bm25_vote(index, labels, query.text, k=DEFAULT_K)[0] if index else None
             record.dense_vote_category = dense_vote(dense, labels, vector, k=DEFAULT_K)[0] if dense else None
             record.tfidf_category = tfidf[query.site].predict(query.text) if query.site in tfidf else None

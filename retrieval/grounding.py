@@ -139,12 +139,19 @@ def build_context(
     sources: Sequence[str] = SourceType.ALL,
     min_similarity: float | None = None,
     with_global: bool = True,
+    category_prior: dict[str, float] | None = None,
 ) -> GroundingContext:
     """The site's (and the global KB's) cases most similar to `text`, as a citable, budgeted context."""
     from retrieval.selectors import similar_cases
 
     cases = similar_cases(
-        site=site, text=text, k=k, sources=sources, min_similarity=min_similarity, with_global=with_global
+        site=site,
+        text=text,
+        k=k,
+        sources=sources,
+        min_similarity=min_similarity,
+        with_global=with_global,
+        category_prior=category_prior,
     )
     return context_from_cases(site=site, cases=cases, token_budget=token_budget)
 

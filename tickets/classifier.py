@@ -274,10 +274,17 @@ def _classifier_for(site_id: int, model_name: str) -> SiteClassifier | None:
     return cached[1]
 
 
-def predict_category(
-    *, site: Site | int, text: str, embedder: Embedder | None = None
-) -> CategoryPrediction | None:
-    """The site classifier's category and calibrated confidence for a text; None without a model."""
+@dataclass(frozen=True)
+class Classification:
+    """The site classifier's answer for one text: its pick with a calibrated confidence, and its mixed
+    probability for every category it knows (retrieval's category prior)."""
+
+    prediction: CategoryPrediction
+    distribution: dict[str, float]
+
+
+def classify(*, site: Site | int, text: str, embedder: Embedder | None = None) -> Classification | None:
+    """The site classifier's reading of a text; None when the site has no model yet."""
     embedder = embedder or get_embedder()
     site_id = site.pk if isinstance(site, Site) else int(site)
     classifier = _classifier_for(site_id, embedder.model_name)
@@ -287,4 +294,15 @@ def predict_category(
     classes, probabilities = classifier.probabilities([text], vectors)
     best = int(probabilities[0].argmax())
     confidence = float(classifier.calibrator.predict([probabilities[0, best]])[0])
-    return CategoryPrediction(category=str(classes[best]), confidence=round(confidence, 4))
+    return Classification(
+        prediction=CategoryPrediction(category=str(classes[best]), confidence=round(confidence, 4)),
+        distribution={str(label): float(p) for label, p in zip(classes, probabilities[0], strict=True)},
+    )
+
+
+def predict_category(
+    *, site: Site | int, text: str, embedder: Embedder | None = None
+) -> CategoryPrediction | None:
+    """The site classifier's category and calibrated confidence for a text; None without a model."""
+    classification = classify(site=site, text=text, embedder=embedder)
+    return classification.prediction if classification else None

@@ -297,8 +297,18 @@ SAME_FIX_POOL = 3
 
 def similar_cases_for_ticket(*, ticket: Ticket, k: int = 5) -> list[retrieval_types.Case]:
     """Past cases of the ticket's own site (plus the global KB) like this one, leaving the ticket out;
-    cases recording the same fix are shown once, with how many more said the same."""
-    cases = similar_cases(site=ticket.site_id, text=ticket_text(ticket), k=SAME_FIX_POOL * k + 1)
+    cases recording the same fix are shown once, with how many more said the same. The site's own
+    classifier, when it has one, lifts cases of the categories it reads in the ticket."""
+    from tickets.classifier import classify  # the classifier reads tickets through these selectors
+
+    text = ticket_text(ticket)
+    classification = classify(site=ticket.site_id, text=text)
+    cases = similar_cases(
+        site=ticket.site_id,
+        text=text,
+        k=SAME_FIX_POOL * k + 1,
+        category_prior=classification.distribution if classification else None,
+    )
     itself = (retrieval_types.SourceType.TICKET, ticket.pk)
     others = [case for case in cases if (case.source_type, case.source_id) != itself]
     return retrieval_types.collapse_same_fix(others, k)

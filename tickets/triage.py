@@ -16,8 +16,8 @@ from django.db import transaction
 from helpdesk.ai import AIUnavailable, get_provider
 from helpdesk.ai.providers import GuardedProvider
 from helpdesk.models import User
-from retrieval.grounding import Source, build_context
-from tickets.classifier import predict_category
+from retrieval.grounding import GroundingContext, Source, build_context
+from tickets.classifier import Classification, classify
 from tickets.errors import ActionNotAllowed, TicketError
 from tickets.lifecycle import STAFF_ROLES, actor_roles
 from tickets.models import Category, Priority, Ticket, TicketEvent, TicketState
@@ -38,9 +38,32 @@ def _already_triaged(ticket: Ticket) -> bool:
     )
 
 
-def categorize_text(*, site, text: str, context, provider: GuardedProvider, ticket_id: int | None = None):
+def grounding_for(
+    *, site, text: str, with_global: bool = True
+) -> tuple[GroundingContext, Classification | None]:
+    """The site's own classifier's reading of `text` (None on a site too new to have one) and the
+    grounding context retrieved with its category prior: what triage and reply drafts work from."""
+    classification = classify(site=site, text=text)
+    context = build_context(
+        site=site,
+        text=text,
+        with_global=with_global,
+        category_prior=classification.distribution if classification else None,
+    )
+    return context, classification
+
+
+def categorize_text(
+    *,
+    site,
+    text: str,
+    context: GroundingContext,
+    provider: GuardedProvider,
+    classification: Classification | None,
+    ticket_id: int | None = None,
+):
     """The provider's categorization of `text`, grounded by `context` and told what the site's own
-    classifier predicts (none on a site too new to have one: the neighbour vote decides alone)."""
+    classifier predicts (nothing on a site too new to have one: the neighbour vote decides alone)."""
     return provider.categorize(
         site=site,
         text=text,
@@ -48,7 +71,7 @@ def categorize_text(*, site, text: str, context, provider: GuardedProvider, tick
         categories=list(Category.objects.values_list("slug", flat=True)),
         priorities=list(Priority.values),
         ticket_id=ticket_id,
-        prediction=predict_category(site=site, text=text),
+        prediction=classification.prediction if classification else None,
     )
 
 
@@ -68,12 +91,13 @@ def triage_ticket(*, ticket_id: int, provider: GuardedProvider | None = None) ->
         return ticket
     provider = provider or get_provider()
     try:
-        context = build_context(site=ticket.site, text=ticket_text(ticket))
+        context, classification = grounding_for(site=ticket.site, text=ticket_text(ticket))
         result = categorize_text(
             site=ticket.site,
             text=ticket_text(ticket),
             context=context,
             provider=provider,
+            classification=classification,
             ticket_id=ticket.pk,
         )
     except Exception as error:  # retrieval or every provider down: a human triages instead
@@ -161,7 +185,7 @@ def ticket_draft_reply(*, ticket: Ticket, actor: User) -> TicketDraft:
     """
     _require_staff(ticket, actor)
     provider = get_provider()
-    context = build_context(site=ticket.site, text=ticket_text(ticket))
+    context, _ = grounding_for(site=ticket.site, text=ticket_text(ticket))
     result = provider.draft_reply(
         site=ticket.site, text=ticket_text(ticket), context=context, ticket_id=ticket.pk
     )

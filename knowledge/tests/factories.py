@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from django.utils import timezone
 
 from chat.models import Conversation, Message
@@ -46,3 +49,28 @@ def article(*, site, title, body, state=Article.State.PUBLISHED, slug=None):
     return Article.objects.create(
         site=site, title=title, slug=slug or title.lower().replace(" ", "-")[:200], body=body, state=state
     )
+
+
+EVAL_FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "evals" / "it-helpdesk"
+
+
+def eval_fixture_rows(name: str, fixture_site: str) -> list[dict]:
+    """Rows of one site of the bundled eval fixture (`documents.jsonl` or `queries.jsonl`)."""
+    with (EVAL_FIXTURE / name).open(encoding="utf-8") as handle:
+        return [row for line in handle if (row := json.loads(line))["site"] == fixture_site]
+
+
+def eval_fixture_history(*, site, requester, fixture_site: str) -> list[Ticket]:
+    """One fixture site's categorized tickets as resolved tickets of `site`: a realistic history."""
+    return [
+        resolved_ticket(
+            site=site,
+            requester=requester,
+            title=row["title"],
+            description=row["body"],
+            resolution=row.get("resolution", ""),
+            category_slug=row["category"],
+        )
+        for row in eval_fixture_rows("documents.jsonl", fixture_site)
+        if row["kind"] == "ticket" and row.get("category")
+    ]

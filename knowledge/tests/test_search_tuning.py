@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from knowledge.search_tuning import WEIGHTS, tune_site_search
 from knowledge.services import index_site
-from knowledge.tests.factories import article, resolved_ticket
+from knowledge.tests.factories import article, eval_fixture_history
 from retrieval.models import SearchProfile
 from retrieval.selectors import DEFAULT_MIN_SIMILARITY, search_settings, similar_cases
-
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "evals" / "it-helpdesk" / "documents.jsonl"
 
 
 @pytest.fixture
 def history(site_a, customer_a):
-    with FIXTURE.open(encoding="utf-8") as handle:
-        rows = [row for line in handle if (row := json.loads(line))["site"] == "sunfield-dental"]
-    for row in rows:
-        resolved_ticket(
-            site=site_a,
-            requester=customer_a,
-            title=row["title"],
-            description=row["body"],
-            resolution=row.get("resolution", ""),
-            category_slug=row.get("category") or "",
-        )
+    tickets = eval_fixture_history(site=site_a, requester=customer_a, fixture_site="sunfield-dental")
     index_site(site=site_a)
-    return rows
+    return tickets
 
 
 def test_it_learns_a_profile_from_the_sites_own_cases(site_a, site_b, history):

@@ -3,44 +3,24 @@ local embedder; isolation, fallback, calibration and the retraining schedule."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 from django.utils import timezone
 
 from helpdesk.ai.base import CategoryPrediction
 from helpdesk.ai.offline import OfflineProvider
 from helpdesk.schedules import PERIODIC_JOBS
-from knowledge.tests.factories import category, resolved_ticket
+from knowledge.tests.factories import category, eval_fixture_history, eval_fixture_rows, resolved_ticket
 from tickets import classifier
 from tickets.models import Category, Priority, TriageModel
 from tickets.tasks import triage_models_retrain
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "evals" / "it-helpdesk"
 SITE = "northgate-freight"
-
-
-def fixture_rows(name: str) -> list[dict]:
-    with (FIXTURE / name).open(encoding="utf-8") as handle:
-        return [row for line in handle if (row := json.loads(line))["site"] == SITE]
 
 
 @pytest.fixture
 def history(site_a, customer_a):
     """One real site's resolved tickets from the eval fixture, each with its category."""
-    return [
-        resolved_ticket(
-            site=site_a,
-            requester=customer_a,
-            title=row["title"],
-            description=row["body"],
-            resolution=row.get("resolution", ""),
-            category_slug=row["category"],
-        )
-        for row in fixture_rows("documents.jsonl")
-        if row["kind"] == "ticket" and row.get("category")
-    ]
+    return eval_fixture_history(site=site_a, requester=customer_a, fixture_site=SITE)
 
 
 def test_it_trains_persists_and_predicts_the_sites_categories(site_a, history):
@@ -50,7 +30,7 @@ def test_it_trains_persists_and_predicts_the_sites_categories(site_a, history):
     assert stored.pk == model.pk and stored.examples == len(history) > classifier.MIN_EXAMPLES
     assert stored.categories == len({t.category.slug for t in history})
     assert 0.0 <= stored.regression_share <= 1.0 and stored.trained_at <= timezone.now()
-    queries = [q for q in fixture_rows("queries.jsonl") if q.get("category")]
+    queries = [q for q in eval_fixture_rows("queries.jsonl", SITE) if q.get("category")]
     predictions = [classifier.predict_category(site=site_a, text=q["text"]) for q in queries]
     right = sum(p.category == q["category"] for p, q in zip(predictions, queries, strict=True))
     assert right / len(queries) >= 0.6  # held-out fixture queries; majority class is far lower
