@@ -182,3 +182,29 @@ def test_it_fills_k_for_a_small_site_through_the_hnsw_index(site_a, site_b, hist
     assert len({row[0] for row in rows}) >= len(RESOLVED)  # every site-A document reached
     assert len(cases) == 10
     assert {c.site_id for c in cases} == {site_a.id}
+
+
+def test_the_category_prior_lifts_cases_of_the_likely_category(site_a, customer_a):
+    """Two cases that read alike, filed under different categories: the prior decides which comes first."""
+    tickets = [
+        resolved_ticket(
+            site=site_a,
+            requester=customer_a,
+            title="Nothing works in the office",
+            description="It stopped working this morning for everyone in the office.",
+            resolution="Fixed it.",
+            category_slug=slug,
+        )
+        for slug in ("printers", "network")
+    ]
+    for ticket in tickets:
+        tasks.index_ticket(ticket.id)
+    text = "It stopped working this morning in the office"
+
+    ours = {ticket.pk for ticket in tickets}
+
+    def first_of_ours(slug):
+        cases = similar_cases(site=site_a, text=text, k=10, category_prior={slug: 1.0})
+        return next(case.category for case in cases if case.source_id in ours)
+
+    assert [first_of_ours("printers"), first_of_ours("network")] == ["printers", "network"]
