@@ -191,11 +191,15 @@ def test_it_reindexes_idempotently_and_resumes(site_a, customer_a, printer_ticke
     assert Chunk.objects.count() == 6
 
 
-def test_it_runs_the_reindex_command(site_a, printer_ticket, capsys):
+def test_it_runs_the_reindex_command(site_a, printer_ticket, capsys, queued_tasks):
     call_command("reindex", "--site", site_a.slug)
 
     assert Chunk.objects.filter(source_id=printer_ticket.id).exists()
     assert "indexed 1" in capsys.readouterr().out
+    queued = [name for name, _args in queued_tasks()]
+    assert (
+        "knowledge.tasks.search_profiles_tune" in queued and "tickets.tasks.triage_models_retrain" in queued
+    )
 
 
 def test_it_excludes_vectors_of_another_model(site_a, printer_ticket):

@@ -63,3 +63,16 @@ def test_the_profiles_weight_decides_the_fusion(site_a, history):
     assert search_settings(site_id=site_a.pk, model_name="local:all-MiniLM-L6-v2").dense_weight == 0.0
     assert [c.similarity for c in dense_only] == sorted((c.similarity for c in dense_only), reverse=True)
     assert [c.source_id for c in dense_only] != [c.source_id for c in words_only]
+
+
+def test_the_daily_job_learns_every_active_site(site_a, site_b, history):
+    from helpdesk.schedules import PERIODIC_JOBS
+    from knowledge.tasks import search_profiles_tune
+
+    assert any(job["func"] == "knowledge.tasks.search_profiles_tune" for job in PERIODIC_JOBS)
+    assert search_profiles_tune() == 1  # site A; site B has nothing to learn from
+    site_a.is_active = False
+    site_a.save(update_fields=["is_active"])
+    SearchProfile.objects.all().delete()
+
+    assert search_profiles_tune() == 0 and not SearchProfile.objects.exists()

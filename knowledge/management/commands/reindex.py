@@ -1,9 +1,11 @@
 """Backfill or re-embed the search index: `manage.py reindex [--site SLUG] [--model local|openai]`.
 
 Safe to interrupt (Ctrl-C) and run again: finished documents are skipped by content hash and model.
+When it is done it queues the worker jobs that learn each site's search profile and triage classifier.
 """
 
 from django.core.management.base import BaseCommand, CommandError
+from django_q.tasks import async_task
 from tqdm import tqdm
 
 from helpdesk.models import Site
@@ -40,3 +42,7 @@ class Command(BaseCommand):
             f"indexed {stats.indexed}, unchanged {stats.unchanged}, removed {stats.removed}, "
             f"chunks embedded {stats.chunks_embedded}"
         )
+        # What the index learns from lives in the worker: each site's search profile and classifier.
+        async_task("knowledge.tasks.search_profiles_tune")
+        async_task("tickets.tasks.triage_models_retrain")
+        self.stdout.write("queued for the worker: search profiles and triage classifiers of every site")
