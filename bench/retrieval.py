@@ -38,7 +38,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connections  # noqa: E402
 from pgvector.psycopg import register_vector  # noqa: E402
 
-from retrieval.selectors import SEARCH_SQL  # noqa: E402
+from retrieval.selectors import BM25_B, BM25_K1, MAX_TERM_SHARE, SEARCH_SQL  # noqa: E402
 
 BENCH_DB = "bench_retrieval"
 MODEL = "local:all-MiniLM-L6-v2"
@@ -57,6 +57,7 @@ CREATE TABLE bench_chunk (
     text text NOT NULL,
     embedding_model varchar(80) NOT NULL,
     embedding vector NOT NULL,
+    token_count integer GENERATED ALWAYS AS (cardinality(regexp_split_to_array(btrim(text), '\\s+'))) STORED,
     search_vector tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, COALESCE(text, ''))) STORED
 );
 ALTER TABLE bench_chunk SET (toast_tuple_target = 8160);
@@ -274,7 +275,11 @@ def search_bench(connection, corpus: Corpus, queries: int, ef_values: list[int])
             **params,
             "sources": ["ticket", "transcript", "article"],
             "candidates": 80,  # what similar_cases asks for with k=10
-            "words": " or ".join(corpus.text(int(topic), n=6).split()),
+            "words": corpus.text(int(topic), n=6),
+            "k1": BM25_K1,
+            "b": BM25_B,
+            "max_share": MAX_TERM_SHARE,
+            "with_global": True,
         }
         scan = ["SET LOCAL hnsw.iterative_scan = relaxed_order", "SET LOCAL hnsw.ef_search = 100"]
         elapsed, _rows = run_query(connection, hybrid_sql, hybrid, scan)

@@ -72,7 +72,7 @@ COUNT_SQL = f"SELECT count(*) FROM knowledge_chunk WHERE {_site_filter()}"  # no
 # Only our own constant filter is formatted in; every value is a query parameter.
 SEARCH_SQL = f"""
 WITH corpus AS MATERIALIZED (
-    SELECT count(*) AS n, coalesce(avg(token_count), 1) AS average_length
+    SELECT count(*) AS n, greatest(coalesce(avg(token_count), 1), 1) AS average_length
     FROM knowledge_chunk WHERE {_site_filter()}
 ),
 terms AS MATERIALIZED (
