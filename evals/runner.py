@@ -566,7 +566,7 @@ def learn_sites(sandbox: Sandbox) -> dict:
 
     learnt = {}
     for name, site in sandbox.sites.items():
-        profile = tune_site_search(site=site)
+        profile = tune_site_search(site=site, with_global=False)  # the run searches without it
         model = train_site_classifier(site=site)
         learnt[name] = {
             "search": None

@@ -116,10 +116,10 @@ def lexemes(texts: list[str]) -> list[dict[str, int]]:
 class SiteIndex:
     """The site's chunks (plus global KB rows) in memory: vectors and lexeme counts, BM25 as in the SQL."""
 
-    def __init__(self, *, site: Site, model: str):
+    def __init__(self, *, site: Site, model: str, with_global: bool = True):
         chunks = list(
             Chunk.objects.filter(embedding_model=model)
-            .filter(Q(site=site) | Q(site__isnull=True))
+            .filter(Q(site=site) | Q(site__isnull=True) if with_global else Q(site=site))
             .order_by("pk")
             .values_list("pk", "document_id", "embedding", "token_count")
         )
@@ -271,11 +271,14 @@ def _best_weights(surfaces: list[np.ndarray]) -> tuple[float, float]:
     return WEIGHTS[i], WEIGHTS[j]
 
 
-def tune_site_search(*, site: Site, embedder: Embedder | None = None) -> SearchProfile | None:
-    """Choose and store the site's search profile; None (defaults kept) when its history is too thin."""
+def tune_site_search(
+    *, site: Site, embedder: Embedder | None = None, with_global: bool = True
+) -> SearchProfile | None:
+    """Choose and store the site's search profile; None (defaults kept) when its history is too thin.
+    `with_global` off leaves the global KB out, as the evals search without it."""
     embedder = embedder or get_embedder()
     rng = random.Random(0)  # the same history gives the same profile
-    index = SiteIndex(site=site, model=embedder.model_name)
+    index = SiteIndex(site=site, model=embedder.model_name, with_global=with_global)
     if not index.documents or len(index.owner) > MAX_CHUNKS:
         return None
     curves: dict[str, list[list[float]]] = {"same_problem": [], "terse": [], "heading": []}
