@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install browser
+.PHONY: run test lint format install browser postgres15
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,10 @@ run: install
 browser:
 	@scripts/ensure_chromium
 
-test: install browser
+postgres15:
+	@scripts/ensure_postgresql15
+
+test: install browser postgres15
 	$(PY) -m pytest
 
 lint: install
