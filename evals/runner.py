@@ -81,35 +81,17 @@ class QueryRecord:
     baseline_sources: list[str] = field(default_factory=list)
 
 
-class QueryEmbedder:
-    """The configured embedder, remembering each query's vector: retrieval and triage embed the same text."""
-
-    def __init__(self, embedder):
-        self.embedder = embedder
-        self.model_name = embedder.model_name
-        self.dimensions = embedder.dimensions
-        self.vectors: dict[str, object] = {}
-
-    def embed(self, texts: list[str]):
-        import numpy as np
-
-        missing = [text for text in dict.fromkeys(texts) if text not in self.vectors]
-        if missing:
-            self.vectors.update(zip(missing, self.embedder.embed(missing), strict=True))
-        return np.stack([self.vectors[text] for text in texts])
-
-
 class Pipeline:
     """The production code paths, bound to one sandbox; every result is checked for other sites' rows."""
 
     def __init__(self, sandbox: Sandbox, provider_name: str | None, categories: list[str]):
         from helpdesk.ai import get_provider
-        from retrieval.embedders import get_embedder
+        from retrieval.embedders import RememberingEmbedder, get_embedder
         from tickets.models import Priority
 
         self.sandbox = sandbox
         self.provider = get_provider(provider_name)
-        self.embedder = QueryEmbedder(get_embedder())
+        self.embedder = RememberingEmbedder(get_embedder())
         self.categories = categories
         self.priorities = list(Priority.values)
 
@@ -153,7 +135,9 @@ class Pipeline:
         from tickets.triage import grounding_for
 
         started = time.perf_counter()
-        context, classification = grounding_for(site=site, text=record.query.text, with_global=False)
+        context, classification = grounding_for(
+            site=site, text=record.query.text, with_global=False, embedder=self.embedder
+        )
         record.violations += self.foreign_count(context.cases, site.pk)
         return context, classification, (time.perf_counter() - started) * 1000
 

@@ -263,6 +263,23 @@ def get_embedder(name: str | None = None) -> Embedder:
     return _embedder(name or settings.EMBEDDER)
 
 
+class RememberingEmbedder:
+    """An embedder that keeps each text's vector, for work that embeds the same text twice (the site
+    classifier and the search of one ticket; retrieval and triage of one eval query)."""
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+        self.model_name = embedder.model_name
+        self.dimensions = embedder.dimensions
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        missing = [text for text in dict.fromkeys(texts) if text not in self.vectors]
+        if missing:
+            self.vectors.update(zip(missing, self.embedder.embed(missing), strict=True))
+        return np.stack([self.vectors[text] for text in texts])
+
+
 def model_name_for(name: str | None = None) -> str:
     """The stored model name of embedder `name`, without loading its weights."""
     name = name or settings.EMBEDDER

@@ -140,6 +140,7 @@ def build_context(
     min_similarity: float | None = None,
     with_global: bool = True,
     category_prior: dict[str, float] | None = None,
+    embedder=None,
 ) -> GroundingContext:
     """The site's (and the global KB's) cases most similar to `text`, as a citable, budgeted context."""
     from retrieval.selectors import similar_cases
@@ -152,6 +153,7 @@ def build_context(
         min_similarity=min_similarity,
         with_global=with_global,
         category_prior=category_prior,
+        embedder=embedder,
     )
     return context_from_cases(site=site, cases=cases, token_budget=token_budget)
 

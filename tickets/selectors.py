@@ -32,6 +32,7 @@ from django.utils import timezone
 from helpdesk.models import Site, User
 from helpdesk.tenancy import get_for_user_or_404, scope_to_site, scope_to_user
 from retrieval import types as retrieval_types
+from retrieval.embedders import RememberingEmbedder, get_embedder
 from retrieval.selectors import similar_cases
 from tickets.models import (
     OPEN_STATES,
@@ -302,12 +303,14 @@ def similar_cases_for_ticket(*, ticket: Ticket, k: int = 5) -> list[retrieval_ty
     from tickets.classifier import classify  # the classifier reads tickets through these selectors
 
     text = ticket_text(ticket)
-    classification = classify(site=ticket.site_id, text=text)
+    embedder = RememberingEmbedder(get_embedder())  # the classifier and the search embed the text once
+    classification = classify(site=ticket.site_id, text=text, embedder=embedder)
     cases = similar_cases(
         site=ticket.site_id,
         text=text,
         k=SAME_FIX_POOL * k + 1,
         category_prior=classification.distribution if classification else None,
+        embedder=embedder,
     )
     itself = (retrieval_types.SourceType.TICKET, ticket.pk)
     others = [case for case in cases if (case.source_type, case.source_id) != itself]

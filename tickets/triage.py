@@ -16,6 +16,7 @@ from django.db import transaction
 from helpdesk.ai import AIUnavailable, get_provider
 from helpdesk.ai.providers import GuardedProvider
 from helpdesk.models import User
+from retrieval.embedders import RememberingEmbedder, get_embedder
 from retrieval.grounding import GroundingContext, Source, build_context
 from tickets.classifier import Classification, classify
 from tickets.errors import ActionNotAllowed, TicketError
@@ -39,16 +40,19 @@ def _already_triaged(ticket: Ticket) -> bool:
 
 
 def grounding_for(
-    *, site, text: str, with_global: bool = True
+    *, site, text: str, with_global: bool = True, embedder=None
 ) -> tuple[GroundingContext, Classification | None]:
     """The site's own classifier's reading of `text` (None on a site too new to have one) and the
-    grounding context retrieved with its category prior: what triage and reply drafts work from."""
-    classification = classify(site=site, text=text)
+    grounding context retrieved with its category prior: what triage and reply drafts work from. The
+    text is embedded once for both."""
+    embedder = RememberingEmbedder(embedder or get_embedder())
+    classification = classify(site=site, text=text, embedder=embedder)
     context = build_context(
         site=site,
         text=text,
         with_global=with_global,
         category_prior=classification.distribution if classification else None,
+        embedder=embedder,
     )
     return context, classification
 

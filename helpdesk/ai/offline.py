@@ -182,11 +182,8 @@ class OfflineProvider:
         floor = self.vote_floor(site)
         voters = [case for case in cases if case.similarity >= floor and case.category in categories]
         category_votes: dict[str, float] = defaultdict(float)
-        priority_votes: dict[str, float] = defaultdict(float)
         for case in voters:  # weighted by the fused relevance retrieval ranked them by
             category_votes[case.category] += case.score
-            if case.priority in priorities:
-                priority_votes[case.priority] += case.score
         prompt_tokens = count_tokens(text) + sum(count_tokens(case.text or case.snippet) for case in voters)
         if not category_votes:
             return CategorizeResult(
@@ -201,7 +198,7 @@ class OfflineProvider:
         winner = max(category_votes, key=category_votes.get)
         confidence = category_votes[winner] / (sum(category_votes.values()) + floor)
         supporters = [case for case in voters if case.category == winner]
-        priority = max(priority_votes, key=priority_votes.get) if priority_votes else None
+        priority = self.priority(voters, priorities)
         tags = self.tags(text, supporters)
         # What an LLM would have answered, so offline and model calls are counted alike in the log.
         completion = f"{winner} {priority} {' '.join(tags)} {confidence:.4f}"
@@ -221,11 +218,7 @@ class OfflineProvider:
         """The site classifier's category (it already combines its model with a neighbour vote) and its
         calibrated confidence; priority and tags come from the retrieved cases that agree with it."""
         supporters = [case for case in cases if case.category == prediction.category]
-        priority_votes: dict[str, float] = defaultdict(float)
-        for case in supporters:
-            if case.priority in priorities:
-                priority_votes[case.priority] += case.similarity
-        priority = max(priority_votes, key=priority_votes.get) if priority_votes else None
+        priority = self.priority(supporters, priorities)
         tags = self.tags(text, supporters)
         prompt_tokens = count_tokens(text) + sum(count_tokens(case.text or case.snippet) for case in cases)
         completion = f"{prediction.category} {priority} {' '.join(tags)} {prediction.confidence:.4f}"
@@ -238,6 +231,15 @@ class OfflineProvider:
             sources=[case.citation_key for case in supporters],
             usage=Usage(prompt_tokens, count_tokens(completion)),
         )
+
+    @staticmethod
+    def priority(cases: Sequence[Case], priorities: Sequence[str]) -> str | None:
+        """The priority with the most fused relevance among the cases, None when none has one."""
+        votes: dict[str, float] = defaultdict(float)
+        for case in cases:
+            if case.priority in priorities:
+                votes[case.priority] += case.score
+        return max(votes, key=votes.get) if votes else None
 
     @staticmethod
     def tags(text: str, supporters: Sequence[Case]) -> list[str]:

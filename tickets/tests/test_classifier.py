@@ -31,7 +31,7 @@ def test_it_trains_persists_and_predicts_the_sites_categories(site_a, history):
     assert stored.categories == len({t.category.slug for t in history})
     assert 0.0 <= stored.regression_share <= 1.0 and stored.trained_at <= timezone.now()
     queries = [q for q in eval_fixture_rows("queries.jsonl", SITE) if q.get("category")]
-    predictions = [classifier.predict_category(site=site_a, text=q["text"]) for q in queries]
+    predictions = [classifier.classify(site=site_a, text=q["text"]).prediction for q in queries]
     right = sum(p.category == q["category"] for p, q in zip(predictions, queries, strict=True))
     assert right / len(queries) >= 0.6  # held-out fixture queries; majority class is far lower
     assert all(0.0 <= p.confidence <= 1.0 for p in predictions)
@@ -67,7 +67,7 @@ def test_a_sites_model_never_sees_another_sites_rows(site_a, site_b, customer_b,
     assert trained_on == {site_a.pk}
     model = classifier._classifier_for(site_a.pk, TriageModel.objects.get(site=site_a).embedding_model)
     assert "site-b-only" not in set(model.regression.classes_) | set(model.labels)
-    prediction = classifier.predict_category(site=site_a, text="Forklift scanner will not pair")
+    prediction = classifier.classify(site=site_a, text="Forklift scanner will not pair").prediction
     assert prediction.category != "site-b-only"
 
 
@@ -83,7 +83,7 @@ def test_a_new_site_has_no_model_and_triage_falls_back_to_the_vote(site_a, custo
         )
 
     assert classifier.train_site_classifier(site=site_a) is None
-    assert classifier.predict_category(site=site_a, text="printer offline") is None
+    assert classifier.classify(site=site_a, text="printer offline") is None
     assert not TriageModel.objects.filter(site=site_a).exists()
 
 
