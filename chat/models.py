@@ -66,6 +66,14 @@ class Message(models.Model):
         ENGINEER = "engineer", "Engineer"
         SYSTEM = "system", "System"
 
+    class Route(models.TextChoices):
+        ANSWERED = "answered", "Answered from the site's knowledge"
+        NO_MATCH = "no_match", "Nothing similar enough to answer from"
+        OFF_TOPIC = "off_topic", "Not an IT question"
+        INCIDENT = "incident", "Security incident: vetted steps and an urgent ticket"
+        HANDOVER = "handover", "Handed to an engineer"
+        UNAVAILABLE = "unavailable", "The assistant failed"
+
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
     seq = models.PositiveIntegerField()
@@ -84,6 +92,10 @@ class Message(models.Model):
     reply_to = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reply"
     )
+    # What the assistant did with the question (assistant messages), for the insights page.
+    route = models.CharField(max_length=12, choices=Route.choices, blank=True)
+    # The customer's language as detected in the question (ISO 639-1, "" when unsure).
+    language = models.CharField(max_length=8, blank=True)
     # Milliseconds from the question to the first streamed token (assistant messages).
     first_token_ms = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

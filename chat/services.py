@@ -179,6 +179,21 @@ def assistant_reply_stream(*, question: Message) -> Iterator[str | ReplyDone]:
     chunks: list[str] = []
     body, sources = "", []
     try:
+        routed = _routed_reply(question)
+        if routed is not None:
+            body, sources, route = routed.body, routed.sources, routed.route
+            first_token_ms = int((time.monotonic() - started) * 1000)
+            yield body
+            reply = assistant_reply_save(
+                question=question,
+                body=body,
+                sources=sources,
+                route=route,
+                latency_ms=int((time.monotonic() - started) * 1000),
+                first_token_ms=first_token_ms,
+            )
+            yield ReplyDone(reply)
+            return
         context = build_context(site=site, text=_retrieval_text(question))
         provider = get_provider()
         replies = provider.stream_reply(
@@ -211,6 +226,20 @@ def assistant_reply_stream(*, question: Message) -> Iterator[str | ReplyDone]:
         first_token_ms=first_token_ms,
     )
     yield ReplyDone(reply)
+
+
+@dataclass(frozen=True)
+class RoutedReply:
+    """An answer decided before retrieval: a security incident's vetted steps, or the scope sentence."""
+
+    body: str
+    route: str
+    sources: list[dict]
+
+
+def _routed_reply(question: Message) -> RoutedReply | None:
+    """The reply a question gets whatever the knowledge holds, checked in order; None: answer it."""
+    return None
 
 
 def _retrieval_text(question: Message) -> str:
@@ -249,7 +278,13 @@ def _sources_payload(context, cited_keys: list[str]) -> list[dict]:
 
 @transaction.atomic
 def assistant_reply_save(
-    *, question: Message, body: str, sources: list[dict], latency_ms: int, first_token_ms: int | None
+    *,
+    question: Message,
+    body: str,
+    sources: list[dict],
+    latency_ms: int,
+    first_token_ms: int | None,
+    route: str = "",
 ) -> Message:
     """Write the reply once: a second writer (a claim taken over after a timeout) gets the first reply."""
     Conversation.objects.select_for_update().filter(pk=question.conversation_id).first()
@@ -262,6 +297,7 @@ def assistant_reply_save(
         author_kind=Message.Author.ASSISTANT,
         body=body,
         sources=sources,
+        route=route,
         latency_ms=latency_ms,
         first_token_ms=first_token_ms,
         reply_to=question,
