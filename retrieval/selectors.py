@@ -169,7 +169,7 @@ def search_settings(*, site_id: int, model_name: str) -> SearchSettings:
     floor = DEFAULT_MIN_SIMILARITY.get(model_name, FALLBACK_MIN_SIMILARITY)
     profile = (
         SearchProfile.objects.filter(site_id=site_id, embedding_model=model_name)
-        .values_list("dense_weight", "min_similarity", "typical_coverage", "article_dense_weight")
+        .values_list("dense_weight", "min_similarity", "typical_coverage", "article_dense_weight", "details")
         .first()
     )
     if profile is None:
@@ -361,6 +361,7 @@ def similar_cases(
             url=source_url(document.source_type, document.source_id),
             score=round(hit.score, 6),
             similarity=round(float(hit.similarity), 4),
+            coverage=round(float(hit.coverage), 4),
             category=document.category or None,
             priority=document.priority or None,
             resolution=document.resolution,

@@ -18,7 +18,8 @@ class Case:
     """One past case found for a query: a resolved ticket, a chat transcript or a KB article.
 
     `site_id` is None for global KB articles. `score` is the fused relevance (higher is better) and
-    `similarity` the cosine similarity of the best-matching chunk (0..1), used for cut-offs.
+    `similarity` the cosine similarity of the best-matching chunk (0..1), used for cut-offs, and
+    `coverage` the idf-weighted share of the query's words its best chunk contains (0..1).
     `same_fix` lists the citation keys of lower-ranked cases folded into this one because they record
     the same fix (`collapse_same_fix`).
     """
@@ -31,6 +32,7 @@ class Case:
     url: str
     score: float
     similarity: float
+    coverage: float = 0.0
     category: str | None = None
     priority: str | None = None
     resolution: str = ""
