@@ -136,7 +136,7 @@ class Pipeline:
 
         started = time.perf_counter()
         context, classification = grounding_for(
-            site=site, text=record.query.text, with_global=False, embedder=self.embedder
+            site=site, text=record.query.conversation_text, with_global=False, embedder=self.embedder
         )
         record.violations += self.foreign_count(context.cases, site.pk)
         return context, classification, (time.perf_counter() - started) * 1000
@@ -160,7 +160,9 @@ class Pipeline:
 
     def draft(self, record: QueryRecord, site, context, context_ms: float) -> None:
         started = time.perf_counter()
-        result = self.provider.draft_reply(site=site, text=record.query.text, context=context)
+        result = self.provider.draft_reply(
+            site=site, text=record.query.text, context=context, already_said=record.query.said_before
+        )
         record.draft_ms = context_ms + (time.perf_counter() - started) * 1000
         by_key = {source.key: source for source in context.sources}
         record.violations += sum(1 for key in result.citations if key not in by_key)
@@ -228,6 +230,12 @@ def run_queries(dataset: Dataset, sandbox: Sandbox, options: RunOptions) -> list
     for query in tqdm(dataset.queries, desc="queries", unit="q", disable=not options.progress):
         site = sandbox.site_for(query.site)
         record = QueryRecord(query=query, site_id=site.pk)
+        if query.history:  # a follow-up is scored on its reply: does it move on without repeating?
+            if "replies" in options.suites:
+                context, _classification, context_ms = pipeline.context(record, site)
+                pipeline.draft(record, site, context, context_ms)
+                records.append(record)
+            continue
         index, dense = indexes.get(query.site), dense_indexes.get(query.site)
         vector = pipeline.embedder.embed([query.text])[0] if dense else None
         if "retrieval" in options.suites:
@@ -263,7 +271,7 @@ def _score(
 
 
 def score_triage(dataset: Dataset, records: list[QueryRecord]) -> tuple[list[tuple], dict]:
-    rows = [r for r in records if r.query.category]
+    rows = [r for r in records if r.query.category and not r.query.history]
     gold = [r.query.category for r in rows]
     system = metrics.classification_scores(gold, [r.triage_category for r in rows], dataset.categories)
     majority = metrics.majority_label([d.category for d in dataset.documents if d.category])
@@ -366,6 +374,20 @@ def _reply_scores(
             return llm_judge.groundedness(reply(r), sources(r), skip)
         return judges.groundedness(reply(r), sources(r), cache, skip)
 
+    def repeats(r) -> bool:
+        """Whether the reply says again a sentence the conversation's earlier answers said."""
+        earlier = [
+            set(judges.key_tokens(part)) for said in r.query.said_before for part in judges.sentences(said)
+        ]
+        return any(
+            judges.containment(sentence, tokens) >= judges.SUPPORT_CONTAINMENT
+            for sentence in judges.sentences(reply(r))
+            if judges.key_tokens(sentence)
+            for tokens in earlier
+            if tokens
+        )
+
+    follow_ups = [r for r in records if r.query.history]
     grounded = [g for r in records if not refused(r) and (g := ground(r)) is not None]
     unanswerable = [r for r in records if r.query.answerable is False]
     labelled = [r for r in records if r.query.answerable is True]
@@ -375,12 +397,14 @@ def _reply_scores(
         "groundedness": metrics.mean(grounded),
         "refusal_accuracy": metrics.mean([1.0 if refused(r) else 0.0 for r in unanswerable]),
         "answer_rate": metrics.mean([0.0 if refused(r) else 1.0 for r in labelled]),
+        "follow_up_repeat_rate": metrics.mean([1.0 if repeats(r) else 0.0 for r in follow_ups]),
         "counts": {
             "citation_precision": len(precision),
             "fact_recall": len(facts),
             "groundedness": len(grounded),
             "refusal_accuracy": len(unanswerable),
             "answer_rate": len(labelled),
+            "follow_up_repeat_rate": len(follow_ups),
         },
     }
 
@@ -403,6 +427,16 @@ def score_replies(records: list[QueryRecord], *, llm: bool = False) -> tuple[lis
         _score(f"replies.{name}", system[name], {"top-resolution": baseline[name]}, n=system["counts"][name])
         for name in names
     ]
+    if system["counts"]["follow_up_repeat_rate"]:
+        scores.append(
+            _score(
+                "replies.follow_up_repeat_rate",
+                system["follow_up_repeat_rate"],
+                {"top-resolution": baseline["follow_up_repeat_rate"]},
+                higher_is_better=False,
+                n=system["counts"]["follow_up_repeat_rate"],
+            )
+        )
     details = {
         "system": system,
         "top-resolution": baseline,

@@ -1228,6 +1228,47 @@ def _article(arch: dict, values: dict) -> tuple[str, str]:
     return f"Symptoms: {problem}\n\nWhat to do: {steps}", ""
 
 
+# What a customer writes after a suggestion did not help.
+FOLLOW_UPS = [
+    "I tried that and it is still happening",
+    "did all of that, no change unfortunately",
+    "that didn't work, same problem as before",
+    "still broken after doing what you said",
+]
+
+
+def _follow_ups(documents: list[dict], queries: list[dict], seed: int) -> list[dict]:
+    """Per site, two follow-ups: the customer asked, was given every fix the site has on record for the
+    problem, and writes back that it did not help. Nothing new is left to say, so the right answer is
+    to hand over to an engineer without repeating a step (scored as a refusal, and for repeats).
+
+    A separate generator, so adding follow-ups changed no other byte of the dataset.
+    """
+    rng = random.Random(seed * 1000 + 2)
+    follow_ups = []
+    for site in SITES:
+        asked = [q for q in queries if q["site"] == site and q["answerable"] and q.get("archetype")]
+        for number, query in enumerate(rng.sample(asked, 2), 1):
+            fixes = [d["resolution"] for d in documents if d["id"] in query["relevant"] and d["resolution"]]
+            follow_ups.append(
+                {
+                    "id": f"{query['id']}-f{number}",
+                    "site": site,
+                    "text": rng.choice(FOLLOW_UPS),
+                    "history": [
+                        {"role": "customer", "text": query["text"]},
+                        {"role": "assistant", "text": "\n".join(fixes)},
+                    ],
+                    "category": query["category"],
+                    "relevant": [],
+                    "answerable": False,
+                    "why_unanswerable": "follow-up: every fix on record was already suggested",
+                    "split": "dev" if number == 1 else "test",
+                }
+            )
+    return follow_ups
+
+
 def _assign_splits(queries: list[dict], seed: int) -> None:
     """Half of each site's queries are "dev" (tune thresholds there), half "test" (report there).
 
@@ -1354,6 +1395,7 @@ def build(seed: int = 7) -> tuple[dict, list[dict], list[dict]]:
                 }
             )
     _assign_splits(queries, seed)
+    queries.extend(_follow_ups(documents, queries, seed))
     meta = {
         "name": "it-helpdesk",
         "source": "synthetic: evals/datasets/build_it_helpdesk.py (seeded templates, checked by hand on a sample)",

@@ -44,6 +44,19 @@ class Query:
     facts: tuple[str, ...] | None = None
     answerable: bool | None = None
     split: str | None = None
+    # Earlier turns of a conversation ({"role": "customer" | "assistant", "text"}): a follow-up question.
+    history: tuple[dict, ...] = ()
+
+    @property
+    def said_before(self) -> list[str]:
+        return [turn["text"] for turn in self.history if turn["role"] == "assistant"]
+
+    @property
+    def conversation_text(self) -> str:
+        """What retrieval reads for the question: the customer's last two earlier messages and this one,
+        as the chat does (chat.services)."""
+        asked = [turn["text"] for turn in self.history if turn["role"] == "customer"]
+        return "\n".join([*asked[-2:], self.text])
 
 
 @dataclass
@@ -156,7 +169,24 @@ def _query(row: dict, where: str) -> Query:
         facts=_string_list(row, "facts", where),
         answerable=answerable,
         split=_text(row, "split", where, required=False) or None,
+        history=_history(row, where),
     )
+
+
+def _history(row: dict, where: str) -> tuple[dict, ...]:
+    turns = row.get("history") or []
+    if not isinstance(turns, list):
+        raise DatasetError(f"{where}: field 'history' must be a list of turns")
+    for turn in turns:
+        if (
+            not isinstance(turn, dict)
+            or turn.get("role") not in ("customer", "assistant")
+            or not isinstance(turn.get("text"), str)
+        ):
+            raise DatasetError(
+                f"{where}: each turn of 'history' needs a role (customer or assistant) and a text"
+            )
+    return tuple({"role": turn["role"], "text": turn["text"]} for turn in turns)
 
 
 def load_dataset(path: str | Path) -> Dataset:

@@ -74,11 +74,24 @@ class Provider(Protocol):
     ) -> CategorizeResult: ...
 
     def draft_reply(
-        self, *, site: Site, text: str, context: GroundingContext, offer_ticket: bool = False
+        self,
+        *,
+        site: Site,
+        text: str,
+        context: GroundingContext,
+        offer_ticket: bool = False,
+        already_said: Sequence[str] = (),
     ) -> DraftResult: ...
 
     def stream_reply(
-        self, *, site: Site, text: str, context: GroundingContext, offer_ticket: bool = True
+        self,
+        *,
+        site: Site,
+        text: str,
+        context: GroundingContext,
+        offer_ticket: bool = True,
+        already_said: Sequence[str] = (),
     ) -> Iterator[str | DraftResult]:
-        """Yield text chunks as they are produced, then one final DraftResult (the authoritative text)."""
+        """Yield text chunks as they are produced, then one final DraftResult (the authoritative text).
+        `already_said` holds the conversation's earlier answers: none of it is suggested again."""
         ...

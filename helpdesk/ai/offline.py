@@ -230,11 +230,17 @@ class OfflineProvider:
             return DraftResult(
                 body=body, citations=[], refused=True, usage=Usage(prompt_tokens, count_tokens(body))
             )
-        closing = (
-            "If this does not solve it, tell me what happened and I can open a ticket for an engineer."
-            if offer_ticket
-            else "If this does not solve it, reply here and we will take it from there."
-        )
+        if already_said and offer_ticket:
+            closing = (
+                "If this does not help either, choose \u201cI still need help\u201d and an engineer will "
+                "take over, with what you have tried so far."
+            )
+        elif offer_ticket:
+            closing = (
+                "If this does not solve it, tell me what happened and I can open a ticket for an engineer."
+            )
+        else:
+            closing = "If this does not solve it, reply here and we will take it from there."
         opening = "Here is what else has worked." if already_said else "Here is what has worked before."
         paragraphs = [
             f"{introduction(source.case)} [{source.cid}]\n" + "\n".join(passage) for source, passage in parts

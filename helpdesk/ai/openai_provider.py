@@ -24,6 +24,7 @@ from retrieval.grounding import (
     build_messages,
     clean_citations,
     context_from_cases,
+    quote,
     render_prompt,
 )
 from retrieval.tokens import count_tokens
@@ -178,13 +179,27 @@ class OpenAIProvider:
         return CategorizeResult(**answer, usage=usage)
 
     def draft_reply(
-        self, *, site, text: str, context: GroundingContext, offer_ticket: bool = False
+        self,
+        *,
+        site,
+        text: str,
+        context: GroundingContext,
+        offer_ticket: bool = False,
+        already_said: Sequence[str] = (),
     ) -> DraftResult:
-        *_chunks, result = self.stream_reply(site=site, text=text, context=context, offer_ticket=offer_ticket)
+        *_chunks, result = self.stream_reply(
+            site=site, text=text, context=context, offer_ticket=offer_ticket, already_said=already_said
+        )
         return result
 
     def stream_reply(
-        self, *, site, text: str, context: GroundingContext, offer_ticket: bool = True
+        self,
+        *,
+        site,
+        text: str,
+        context: GroundingContext,
+        offer_ticket: bool = True,
+        already_said: Sequence[str] = (),
     ) -> Iterator[str | DraftResult]:
         if not context:
             # Nothing retrieved: the honest answer needs no model, and the model gets no chance to invent.
@@ -195,9 +210,15 @@ class OpenAIProvider:
             )
             return
         closing = "Offer to open a ticket for an engineer if this does not help." if offer_ticket else ""
-        messages = build_messages(
-            instructions=REPLY_INSTRUCTIONS.format(closing=closing), text=text, context=context
-        )
+        instructions = REPLY_INSTRUCTIONS.format(closing=closing)
+        if already_said:
+            earlier = "\n\n".join(quote(answer) for answer in already_said)
+            instructions += (
+                "\n\nEarlier in this conversation you already answered as quoted below, and the customer is "
+                "still asking: do not suggest any of it again. Offer the next distinct fix the sources give, "
+                "or say plainly that an engineer should take over.\n<earlier>\n" + earlier + "\n</earlier>"
+            )
+        messages = build_messages(instructions=instructions, text=text, context=context)
         stream = self.call_with_retries(
             lambda: self.client.chat.completions.create(
                 model=self.model, messages=messages, temperature=0.2, stream=True

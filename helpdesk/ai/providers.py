@@ -186,13 +186,14 @@ class GuardedProvider:
         text: str,
         context,
         offer_ticket: bool = False,
+        already_said: Sequence[str] = (),
         purpose: str = AIInteraction.Purpose.DRAFT,
         ticket_id: int | None = None,
         conversation_id: int | None = None,
     ) -> DraftResult:
         return self.attempt(
             lambda provider: provider.draft_reply(
-                site=site, text=text, context=context, offer_ticket=offer_ticket
+                site=site, text=text, context=context, offer_ticket=offer_ticket, already_said=already_said
             ),
             site=site,
             purpose=purpose,
@@ -209,6 +210,7 @@ class GuardedProvider:
         text: str,
         context,
         offer_ticket: bool = True,
+        already_said: Sequence[str] = (),
         purpose: str = AIInteraction.Purpose.CHAT,
         ticket_id: int | None = None,
         conversation_id: int | None = None,
@@ -223,7 +225,11 @@ class GuardedProvider:
             shown = False
             try:
                 for item in provider.stream_reply(
-                    site=site, text=text, context=context, offer_ticket=offer_ticket
+                    site=site,
+                    text=text,
+                    context=context,
+                    offer_ticket=offer_ticket,
+                    already_said=already_said,
                 ):
                     if isinstance(item, DraftResult):
                         result = item
