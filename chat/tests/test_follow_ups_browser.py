@@ -1,0 +1,56 @@
+"""A follow-up in the chat page, in headless Chromium against uvicorn: a different answer, then a ticket."""
+
+import pytest
+
+from chat.tests.test_follow_ups import FOLLOW_UP, QUESTION, resolved
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_follow_up_after_a_failed_fix_gets_a_different_answer_then_a_ticket_offer(
+    asgi_server, chromium_browser, artifacts_dir, site_a, customer_a
+):
+    resolved(
+        site_a,
+        customer_a,
+        title="Reception printer shows offline",
+        description="The reception printer shows offline and print jobs stay in the queue.",
+        resolution="Restarted the print spooler service on the print server.",
+    )
+    resolved(
+        site_a,
+        customer_a,
+        title="Printer offline for the whole floor",
+        description="The printer shows offline for everyone and jobs are stuck in the print queue.",
+        resolution="The printer had a new IP address after a power cut. Created a DHCP reservation for it.",
+    )
+    server = asgi_server()
+    context = chromium_browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(20_000)
+    context.add_cookies([{"name": "sessionid", "value": server.login(customer_a), "url": server.url}])
+    page = context.new_page()
+
+    page.goto("/chat/")
+    page.fill("#chat-start-body", QUESTION)
+    page.get_by_role("button", name="Ask").click()
+    answers = page.locator(".chat-assistant:not(.chat-streaming) .chat-body")
+    answers.first.wait_for()
+    first = answers.nth(0).inner_text()
+    assert "print spooler" in first
+
+    page.fill("#chat-body", FOLLOW_UP)
+    page.get_by_role("button", name="Send").click()
+    answers.nth(1).wait_for()
+    second = answers.nth(1).inner_text()
+    assert "print spooler" not in second and "DHCP reservation" in second
+    assert "I still need help" in second
+    page.screenshot(path=str(artifacts_dir / "follow-up-different-answer.png"), full_page=True)
+
+    page.fill("#chat-body", "still broken")
+    page.get_by_role("button", name="Send").click()
+    answers.nth(2).wait_for()
+    third = answers.nth(2).inner_text()
+    assert "no other fix on record" in third and "I still need help" in third
+    page.get_by_role("button", name="I still need help").click()
+    page.get_by_text("was created from this conversation").wait_for()
+    page.screenshot(path=str(artifacts_dir / "follow-up-handed-over.png"), full_page=True)
