@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from chat.models import Conversation, Message, MessageFeedback
+from chat.models import Conversation, IncidentType, Message, MessageFeedback
 
 
 class MessageInline(admin.TabularInline):
@@ -27,3 +27,13 @@ class MessageFeedbackAdmin(admin.ModelAdmin):
     list_display = ["message", "site", "helpful", "comment", "created_at"]
     list_filter = ["helpful", "site"]
     list_select_related = ["message", "site"]
+
+
+@admin.register(IncidentType)
+class IncidentTypeAdmin(admin.ModelAdmin):
+    """Per-site security incident types; a site without a row for a slug uses the built-in default."""
+
+    list_display = ["slug", "name", "site", "enabled", "article"]
+    list_filter = ["site", "enabled", "slug"]
+    list_select_related = ["site", "article"]
+    search_fields = ["slug", "name", "site__name"]

@@ -45,13 +45,13 @@ def _limit(request: HttpRequest, *scopes: str) -> None:
         rate_limit_hit(user=request.auth, scope=scope)
 
 
-def _exchange(conversation, message) -> dict:
+def _exchange(conversation, message, *, viewer) -> dict:
     reply = assistant_reply_ensure(question=message) if message.awaits_reply else None
     conversation.refresh_from_db()
     return {
         "conversation": conversation,
-        "message": message_as_dict(message),
-        "reply": message_as_dict(reply) if reply else None,
+        "message": message_as_dict(message, viewer=viewer),
+        "reply": message_as_dict(reply, viewer=viewer) if reply else None,
     }
 
 
@@ -70,7 +70,7 @@ def conversation_create(request: HttpRequest, payload: MessageIn):
     conversation, message = conversation_start(
         site=user.site, customer=user, body=payload.body, client_key=payload.client_key
     )
-    return Status(201, _exchange(conversation, message))
+    return Status(201, _exchange(conversation, message, viewer=user))
 
 
 @router.get("/conversations/{conversation_id}", response=ConversationOut)
@@ -83,7 +83,7 @@ def message_list(request: HttpRequest, conversation_id: int, after: int = 0):
     """Messages numbered after `after` (a cursor: the last `seq` you have)."""
     conversation = conversation_get_for_user(user=request.auth, pk=conversation_id)
     messages = messages_after(conversation=conversation, after_seq=after)
-    return [message_as_dict(message) for message in messages]
+    return [message_as_dict(message, viewer=request.auth) for message in messages]
 
 
 @router.post("/conversations/{conversation_id}/messages", response={201: ExchangeOut, 409: ErrorOut})
@@ -103,7 +103,7 @@ def message_create(request: HttpRequest, conversation_id: int, payload: MessageI
         )
     except ConversationClosed as error:
         return Status(409, {"detail": str(error)})
-    return Status(201, _exchange(conversation, message))
+    return Status(201, _exchange(conversation, message, viewer=user))
 
 
 @router.post("/conversations/{conversation_id}/resolve", response={200: ConversationOut, 409: ErrorOut})

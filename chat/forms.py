@@ -15,7 +15,11 @@ class MessageForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         limit = message_max_length()
-        self.fields["body"].validators.append(MaxLengthValidator(limit))
+        message = (
+            "Your message is %(show_value)d characters long; a message can be at most "
+            "%(limit_value)d characters. Shorten it or send it in two parts."
+        )
+        self.fields["body"].validators.append(MaxLengthValidator(limit, message=message))
         self.fields["body"].widget.attrs["maxlength"] = str(limit)
 
 

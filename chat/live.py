@@ -44,7 +44,7 @@ def _in_pool(function):
     return sync_to_async(function, thread_sensitive=False)
 
 
-def _feed_poll(conversation_id: int, cursor: int) -> tuple[list[dict], dict | None]:
+def _feed_poll(conversation_id: int, cursor: int, viewer=None) -> tuple[list[dict], dict | None]:
     conversation = Conversation.objects.filter(pk=conversation_id).first()
     if conversation is None:
         return [], None
@@ -52,18 +52,20 @@ def _feed_poll(conversation_id: int, cursor: int) -> tuple[list[dict], dict | No
         # The idle case, most polls: one primary-key read, no message query.
         return [], conversation_state_as_dict(conversation)
     messages = [
-        message_as_dict(message) for message in messages_after(conversation=conversation, after_seq=cursor)
+        message_as_dict(message, viewer=viewer)
+        for message in messages_after(conversation=conversation, after_seq=cursor)
     ]
     return messages, conversation_state_as_dict(conversation)
 
 
-async def conversation_feed(conversation_id: int, cursor: int) -> AsyncIterator[str]:
-    """Every message after `cursor`, then new ones as they are committed, with the conversation's state."""
+async def conversation_feed(conversation_id: int, cursor: int, viewer=None) -> AsyncIterator[str]:
+    """Every message after `cursor`, then new ones as they are committed, with the conversation's state;
+    sources as `viewer` may see them (retrieval.citations)."""
     yield f"retry: {RETRY_MS}\n\n"
     started = last_sent = time.monotonic()
     last_state = None
     while time.monotonic() - started < feed_max_seconds():
-        messages, state = await _in_pool(_feed_poll)(conversation_id, cursor)
+        messages, state = await _in_pool(_feed_poll)(conversation_id, cursor, viewer)
         if state is None:
             yield sse("gone", {})
             return

@@ -158,3 +158,43 @@ class RateLimitWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.window_start:%H:%M:%S}: {self.count}"
+
+
+class IncidentType(models.Model):
+    """A site's version of a security incident type (chat.safety): overrides the built-in default of the
+    same slug, or adds a type. Blank text fields keep the default's; `enabled=False` turns the type off."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="incident_types")
+    slug = models.SlugField(
+        max_length=40, help_text="phishing, lost-device, ransomware, breach, account-takeover or a new one"
+    )
+    name = models.CharField(max_length=120, blank=True)
+    prototypes = models.TextField(blank=True, help_text="Example reports, one per line")
+    key_terms = models.TextField(blank=True, help_text="Words or phrases that back a match, one per line")
+    steps = models.TextField(blank=True, help_text="The vetted first steps the customer is given")
+    article = models.ForeignKey(
+        "knowledge.Article",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A published KB article of this site (or a global one) given instead of the steps",
+    )
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["site", "slug"]
+        constraints = [models.UniqueConstraint(fields=["site", "slug"], name="incident_type_slug_per_site")]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.slug} ({self.site})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from chat.safety import DEFAULTS_BY_SLUG
+
+        if self.article_id and self.article.site_id not in (None, self.site_id):
+            raise ValidationError({"article": "Choose an article of this site or a global one."})
+        if self.slug not in DEFAULTS_BY_SLUG and not (self.name and self.prototypes and self.steps):
+            raise ValidationError("A new incident type needs a name, example reports and steps.")

@@ -24,6 +24,7 @@ class SourceOut(Schema):
     title: str
     url: str
     score: float
+    excerpt: str = ""
 
 
 class FeedbackOut(Schema):

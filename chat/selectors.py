@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db.models import Avg, Count, Q, QuerySet
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 
-from chat.models import Conversation, Message, MessageFeedback
+from chat.handoff import handoff_title, suggested_steps
+from chat.models import Conversation, IncidentType, Message, MessageFeedback
+from chat.safety import DEFAULTS_BY_SLUG, IncidentSpec, lines
 from helpdesk.models import User
 from helpdesk.tenancy import scope_to_user, visible_sites
+from retrieval.citations import sources_for_viewer
 
 
 def conversations_for_user(*, user: User) -> QuerySet[Conversation]:
@@ -61,7 +68,15 @@ def message_author_name(message: Message) -> str:
     return message.author.display_name if message.author else message.get_author_kind_display()
 
 
-def message_as_dict(message: Message) -> dict:
+def message_sources_for(message: Message, *, viewer: User | None = None) -> list[dict]:
+    """The message's sources as `viewer` may see them; by default as the conversation's customer would."""
+    if not message.sources:
+        return []
+    viewer = viewer or User.objects.get(conversations__pk=message.conversation_id)
+    return sources_for_viewer(user=viewer, sources=message.sources)
+
+
+def message_as_dict(message: Message, *, viewer: User | None = None) -> dict:
     """What the page and the API show of a message (text only: the browser renders it as text)."""
     feedback = getattr(message, "feedback", None) if message.author_kind == Message.Author.ASSISTANT else None
     return {
@@ -71,7 +86,7 @@ def message_as_dict(message: Message) -> dict:
         "author_kind": message.author_kind,
         "author_name": message_author_name(message),
         "body": message.body,
-        "sources": message.sources,
+        "sources": message_sources_for(message, viewer=viewer),
         "reply_to": message.reply_to_id,
         "latency_ms": message.latency_ms,
         "created_at": message.created_at.isoformat(),
@@ -90,14 +105,57 @@ def conversation_state_as_dict(conversation: Conversation) -> dict:
     }
 
 
-def conversation_transcript(*, conversation: Conversation) -> str:
-    """The conversation as plain text, who said what: the description of an escalated ticket."""
-    lines = []
-    for message in Message.objects.filter(conversation_id=conversation.pk).select_related("author__profile"):
-        if message.author_kind == Message.Author.SYSTEM:
+@dataclass(frozen=True)
+class HandoffSummary:
+    """What an escalated conversation's ticket says: the problem, and what was tried."""
+
+    title: str
+    description: str
+
+
+# Assistant replies that suggest steps: besides these, any reply that cites a source.
+_SUGGESTING = (Message.Route.ANSWERED, Message.Route.INCIDENT)
+NO_OUTCOME = "   \u2192 Customer: no reply before asking for an engineer."
+
+
+def _step_key(step: str) -> str:
+    return " ".join(re.findall(r"[^\W_]+", step.lower()))
+
+
+def conversation_handoff_summary(*, conversation: Conversation) -> HandoffSummary:
+    """The ticket a conversation becomes: a title in the customer's words; a description of the customer's
+    messages, then "Tried so far" (each step the assistant suggested once, and what the customer said
+    happened after it), then a link to the conversation, which the ticket page shows in full."""
+    messages = list(Message.objects.filter(conversation_id=conversation.pk).order_by("seq"))
+    said = [m.body for m in messages if m.author_kind == Message.Author.CUSTOMER]
+    tried: list[tuple[list[str], list[str]]] = []  # (steps, the customer's replies after them)
+    seen: set[str] = set()
+    for message in messages:
+        if message.author_kind == Message.Author.CUSTOMER and tried:
+            tried[-1][1].append(message.body)
+        grounded = message.sources or message.route in _SUGGESTING
+        if message.author_kind != Message.Author.ASSISTANT or not grounded:
             continue
-        lines.append(f"{message_author_name(message)}: {message.body}")
-    return "\n\n".join(lines)
+        steps = [step for step in suggested_steps(message.body) if _step_key(step) not in seen]
+        seen.update(_step_key(step) for step in steps)
+        if steps:
+            tried.append((steps, []))
+    lines = ["Tried so far:"]
+    number = 0
+    for steps, replies in tried:
+        for step in steps:
+            number += 1
+            lines.append(f"{number}. {step}")
+        outcome = " ".join(" ".join(reply.split()) for reply in replies)
+        lines.append(f'   \u2192 Customer: "{outcome}"' if outcome else NO_OUTCOME)
+    if not tried:
+        lines.append("Nothing: the assistant suggested no steps.")
+    base = settings.HELPDESK_BASE_URL.rstrip("/")
+    description = "\n\n".join(
+        [*said, "\n".join(lines), f"Full conversation: {base}{conversation.get_absolute_url()}"]
+    )
+    title = handoff_title(said) or conversation.subject or "Help requested in chat"
+    return HandoffSummary(title=title, description=description)
 
 
 def conversation_messages_for_ticket(*, ticket, user: User) -> list[Message]:
@@ -121,7 +179,8 @@ def ticket_url(ticket_id: int) -> str | None:
 
 
 def chat_insights(*, user: User) -> list[dict]:
-    """Per visible site: conversations, deflection rate, helpfulness and average answer latency."""
+    """Per visible site: conversations, deflection rate, helpfulness, average answer latency, off-topic
+    questions and the customers' languages (most frequent first)."""
     sites = visible_sites(user).order_by("name")
     conversation_counts = {
         row["site"]: row
@@ -143,8 +202,22 @@ def chat_insights(*, user: User) -> list[dict]:
         row["site"]: row
         for row in Message.objects.filter(site__in=sites, author_kind=Message.Author.ASSISTANT)
         .values("site")
-        .annotate(answers=Count("pk"), latency=Avg("latency_ms"), first_token=Avg("first_token_ms"))
+        .annotate(
+            answers=Count("pk"),
+            latency=Avg("latency_ms"),
+            first_token=Avg("first_token_ms"),
+            off_topic=Count("pk", filter=Q(route=Message.Route.OFF_TOPIC)),
+        )
     }
+    languages: dict[int, list[tuple[str, int]]] = {}
+    for row in (
+        Message.objects.filter(site__in=sites, author_kind=Message.Author.ASSISTANT)
+        .exclude(language="")
+        .values("site", "language")
+        .annotate(count=Count("pk"))
+        .order_by("site", "-count", "language")
+    ):
+        languages.setdefault(row["site"], []).append((row["language"], row["count"]))
     rows = []
     for site in sites:
         conversations = conversation_counts.get(site.pk, {})
@@ -165,6 +238,36 @@ def chat_insights(*, user: User) -> list[dict]:
                 "answers": latency.get("answers", 0),
                 "avg_latency_ms": latency.get("latency"),
                 "avg_first_token_ms": latency.get("first_token"),
+                "off_topic": latency.get("off_topic", 0),
+                "languages": languages.get(site.pk, []),
             }
         )
     return rows
+
+
+def incident_types_for_site(*, site) -> list[IncidentSpec]:
+    """The incident types detection uses for a site: the built-in defaults, each replaced by the site's
+    row of the same slug (blank fields keep the default's, a disabled row drops the type), plus the
+    site's own new types. Only this site's rows are read: another site's edits never apply here."""
+    rows = {row.slug: row for row in IncidentType.objects.filter(site=site).select_related("article")}
+    specs = []
+    for slug in [*DEFAULTS_BY_SLUG, *sorted(set(rows) - set(DEFAULTS_BY_SLUG))]:
+        row = rows.get(slug)
+        default = DEFAULTS_BY_SLUG.get(slug) or IncidentSpec(slug, slug, (), (), "")
+        if row is None:
+            specs.append(default)
+            continue
+        if not row.enabled:
+            continue
+        article = row.article if row.article and row.article.state == row.article.State.PUBLISHED else None
+        specs.append(
+            IncidentSpec(
+                slug=slug,
+                name=row.name or default.name,
+                prototypes=lines(row.prototypes) or default.prototypes,
+                key_terms=lines(row.key_terms) or default.key_terms,
+                steps=row.steps.strip() or default.steps,
+                article_id=article.pk if article and article.site_id in (None, site.pk) else None,
+            )
+        )
+    return specs

@@ -18,11 +18,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from chat.models import Conversation, Message, MessageFeedback
-from chat.selectors import conversation_transcript
+from chat.selectors import conversation_handoff_summary
 from helpdesk.models import Site, User
 
 logger = logging.getLogger(__name__)
@@ -119,7 +121,15 @@ def message_post(
         author=author,
         body=body,
         client_key=client_key,
-        awaits_reply=kind == Message.Author.CUSTOMER and conversation.assistant_active,
+        awaits_reply=kind == Message.Author.CUSTOMER and _assistant_answers(conversation),
+    )
+
+
+def _assistant_answers(conversation: Conversation) -> bool:
+    """The assistant answers until the customer decides, and stops once an engineer has joined in."""
+    return (
+        conversation.assistant_active
+        and not conversation.messages.filter(author_kind=Message.Author.ENGINEER).exists()
     )
 
 
@@ -169,6 +179,7 @@ def assistant_reply_stream(*, question: Message) -> Iterator[str | ReplyDone]:
     The caller must have won `assistant_reply_claim`. The reply is saved when the provider finishes,
     whoever is (or is no longer) listening; a provider failure is answered with an honest apology.
     """
+    from chat.scope import detect_language
     from helpdesk.ai import get_provider
     from retrieval.grounding import build_context
 
@@ -177,7 +188,7 @@ def assistant_reply_stream(*, question: Message) -> Iterator[str | ReplyDone]:
     conversation = question.conversation
     site = conversation.site
     chunks: list[str] = []
-    body, sources = "", []
+    body, sources, route = "", [], Message.Route.ANSWERED
     try:
         routed = _routed_reply(question)
         if routed is not None:
@@ -189,6 +200,7 @@ def assistant_reply_stream(*, question: Message) -> Iterator[str | ReplyDone]:
                 body=body,
                 sources=sources,
                 route=route,
+                language=routed.language,
                 latency_ms=int((time.monotonic() - started) * 1000),
                 first_token_ms=first_token_ms,
             )
@@ -197,7 +209,12 @@ def assistant_reply_stream(*, question: Message) -> Iterator[str | ReplyDone]:
         context = build_context(site=site, text=_retrieval_text(question))
         provider = get_provider()
         replies = provider.stream_reply(
-            site=site, text=question.body, context=context, offer_ticket=True, conversation_id=conversation.pk
+            site=site,
+            text=question.body,
+            context=context,
+            offer_ticket=True,
+            already_said=_earlier_answers(question),
+            conversation_id=conversation.pk,
         )
         for item in replies:
             if isinstance(item, str):
@@ -210,6 +227,7 @@ def assistant_reply_stream(*, question: Message) -> Iterator[str | ReplyDone]:
             else:
                 body = item.body
                 sources = _sources_payload(context, item.citations)
+                route = Message.Route.NO_MATCH if item.refused else Message.Route.ANSWERED
         body = body or "".join(chunks)
     except Exception:
         # Any failure of retrieval or the provider must still answer the question exactly once.
@@ -218,10 +236,13 @@ def assistant_reply_stream(*, question: Message) -> Iterator[str | ReplyDone]:
             first_token_ms = int((time.monotonic() - started) * 1000)
             yield UNAVAILABLE_REPLY
         body, sources = ("".join(chunks) + "\n\n" if chunks else "") + UNAVAILABLE_REPLY, []
+        route = Message.Route.UNAVAILABLE
     reply = assistant_reply_save(
         question=question,
         body=body,
         sources=sources,
+        route=route,
+        language=detect_language(question.body),
         latency_ms=int((time.monotonic() - started) * 1000),
         first_token_ms=first_token_ms,
     )
@@ -235,11 +256,36 @@ class RoutedReply:
     body: str
     route: str
     sources: list[dict]
+    language: str = ""
 
 
 def _routed_reply(question: Message) -> RoutedReply | None:
     """The reply a question gets whatever the knowledge holds, checked in order; None: answer it."""
+    from chat.scope import question_scope, refusal_text, scope_sentence
+
+    incident = _incident_reply(question)
+    if incident is not None:
+        return incident
+    site = question.conversation.site
+    scope = question_scope(site=site, text=question.body)
+    if scope.off_topic:
+        return RoutedReply(scope_sentence(scope.language, site), Message.Route.OFF_TOPIC, [], scope.language)
+    if scope.no_match:
+        return RoutedReply(refusal_text(scope.language), Message.Route.NO_MATCH, [], scope.language)
     return None
+
+
+def _earlier_answers(question: Message) -> list[str]:
+    """What the assistant already answered in this conversation: a follow-up never gets it again."""
+    return list(
+        Message.objects.filter(
+            conversation_id=question.conversation_id,
+            author_kind=Message.Author.ASSISTANT,
+            seq__lt=question.seq,
+        )
+        .order_by("seq")
+        .values_list("body", flat=True)
+    )
 
 
 def _retrieval_text(question: Message) -> str:
@@ -257,23 +303,11 @@ def _retrieval_text(question: Message) -> str:
 
 
 def _sources_payload(context, cited_keys: list[str]) -> list[dict]:
+    """The cited sources as an engineer sees them; each viewer is shown them through retrieval.citations."""
+    from retrieval.citations import source_entry
+
     by_key = {source.key: source for source in context.sources}
-    payload = []
-    for key in cited_keys:
-        source = by_key.get(key)
-        if source is None:
-            continue
-        payload.append(
-            {
-                "key": key,
-                "cid": source.cid,
-                "label": source.label,
-                "title": source.case.title,
-                "url": source.case.url,
-                "score": round(float(source.case.score), 4),
-            }
-        )
-    return payload
+    return [source_entry(by_key[key]) for key in dict.fromkeys(cited_keys) if key in by_key]
 
 
 @transaction.atomic
@@ -285,6 +319,7 @@ def assistant_reply_save(
     latency_ms: int,
     first_token_ms: int | None,
     route: str = "",
+    language: str = "",
 ) -> Message:
     """Write the reply once: a second writer (a claim taken over after a timeout) gets the first reply."""
     Conversation.objects.select_for_update().filter(pk=question.conversation_id).first()
@@ -298,6 +333,7 @@ def assistant_reply_save(
         body=body,
         sources=sources,
         route=route,
+        language=language,
         latency_ms=latency_ms,
         first_token_ms=first_token_ms,
         reply_to=question,
@@ -388,7 +424,8 @@ def conversation_close(*, site: Site, conversation: Conversation, user: User) ->
 
 @transaction.atomic
 def conversation_escalate(*, site: Site, conversation: Conversation, user: User):
-    """ "I still need help": a ticket whose description is the transcript, triaged on commit, linked here.
+    """ "I still need help": a ticket summarising the conversation (the problem in the customer's words,
+    what was tried, a link here), triaged on commit, linked here.
 
     Idempotent: asking twice returns the ticket made the first time.
     """
@@ -402,11 +439,12 @@ def conversation_escalate(*, site: Site, conversation: Conversation, user: User)
         return conversation.ticket
     if not conversation.assistant_active:
         raise ConversationClosed("This conversation has already been decided.")
+    summary = conversation_handoff_summary(conversation=conversation)
     ticket = ticket_create(
         site=conversation.site,
         requester=conversation.customer,
-        title=conversation.subject or "Help requested in chat",
-        description=conversation_transcript(conversation=conversation),
+        title=summary.title,
+        description=summary.description,
         source=TicketSource.CHAT,
     )
     conversation.ticket = ticket
@@ -437,3 +475,96 @@ def feedback_set(
         message=message, defaults={"site": message.site, "helpful": helpful, "comment": comment}
     )
     return feedback
+
+
+# --- Security incidents (chat.safety) -----------------------------------------------------------------
+
+INCIDENT_TICKET_SENTENCE = (
+    "I have opened urgent ticket #{ticket} for this; an engineer will contact you as soon as possible."
+)
+INCIDENT_NO_TICKET_SENTENCE = (
+    "Please choose \u201cI still need help\u201d now so that an engineer takes this up urgently."
+)
+
+
+def _incident_reply(question: Message) -> RoutedReply | None:
+    """A reported security incident: vetted first steps at once, and an urgent ticket for the engineers."""
+    from chat.safety import incident_for
+    from chat.scope import detect_language
+
+    conversation = question.conversation
+    incident = incident_for(site=conversation.site, text=question.body)
+    if incident is None:
+        return None
+    steps, sources = incident.spec.steps, []
+    article = _incident_article(incident, conversation.site_id)
+    if article is not None:
+        steps = f"{article.title}\n\n{article.body.strip()}"
+        sources = [
+            {
+                "key": f"article:{article.pk}",
+                "cid": 1,
+                "label": "KB",
+                "title": article.title,
+                "url": reverse("knowledge:article_detail", args=[article.pk]),
+                "score": round(incident.similarity, 4),
+            }
+        ]
+    try:
+        ticket = incident_escalate(conversation=conversation, question=question, incident=incident)
+        closing = INCIDENT_TICKET_SENTENCE.format(ticket=ticket.pk)
+    except Exception:
+        # The customer still gets the steps; the ticket offer stays open for them.
+        logger.exception("could not escalate the incident of message %s", question.pk)
+        closing = INCIDENT_NO_TICKET_SENTENCE
+    opening = f"This sounds like a security incident ({incident.spec.name}). Do this now:"
+    body = f"{opening}\n\n{steps}\n\n{closing}"
+    return RoutedReply(body, Message.Route.INCIDENT, sources, detect_language(question.body))
+
+
+def _incident_article(incident, site_id: int):
+    from knowledge.models import Article
+
+    if incident.spec.article_id is None:
+        return None
+    return (
+        Article.objects.filter(pk=incident.spec.article_id, state=Article.State.PUBLISHED)
+        .filter(Q(site_id=site_id) | Q(site__isnull=True))
+        .first()
+    )
+
+
+@transaction.atomic
+def incident_escalate(*, conversation: Conversation, question: Message, incident):
+    """Open the urgent ticket of a security incident reported in chat, link it here, and queue the alert
+    to the engineers covering the site on commit.
+
+    Idempotent: a conversation that already has a ticket keeps it (and is not alerted twice).
+    """
+    from tickets.models import Priority, TicketSource
+    from tickets.services import ticket_create
+
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if question.conversation_id != conversation.pk:
+        raise PermissionDenied("The message belongs to another conversation.")
+    if conversation.ticket_id is not None:
+        return conversation.ticket
+    base = settings.HELPDESK_BASE_URL.rstrip("/")
+    ticket = ticket_create(
+        site=conversation.site,
+        requester=conversation.customer,
+        title=f"Security incident: {incident.spec.name}",
+        description=(
+            f"{question.body}\n\nRecognised in chat as a security incident ({incident.spec.name}); "
+            f"the customer was given the vetted first steps.\n\n"
+            f"Full conversation: {base}{conversation.get_absolute_url()}"
+        ),
+        source=TicketSource.CHAT,
+        priority=Priority.URGENT,
+    )
+    conversation.ticket = ticket
+    conversation.outcome = Conversation.Outcome.ESCALATED
+    conversation.save(update_fields=["ticket", "outcome"])
+    ticket_id = ticket.pk
+    transaction.on_commit(lambda: _enqueue("chat.tasks.incident_engineers_notify", ticket_id))
+    return ticket

@@ -35,6 +35,11 @@ from chat.services import (
 )
 from helpdesk.ratelimit import RateLimited, rate_limit_hit, rate_limited, too_many_requests
 
+CLOSED_SENTENCE = (
+    "This conversation is closed, so your message was not sent. "
+    "If you still need help, start a new conversation on the help page."
+)
+
 
 def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
@@ -131,8 +136,8 @@ def message_create(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except RateLimited as error:
             return too_many_requests(request, error)
-        except ConversationClosed as error:
-            form.add_error(None, str(error))
+        except ConversationClosed:
+            form.add_error(None, CLOSED_SENTENCE)
     if form.errors:
         if _wants_json(request):
             return JsonResponse({"errors": _errors(form)}, status=422)
@@ -264,7 +269,7 @@ async def feed(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """Server-sent events: the conversation's messages after the cursor (Last-Event-ID), then live ones."""
     user = await request.auser()
     conversation_id = await sync_to_async(_feed_access)(user, pk)
-    return _stream(live.conversation_feed(conversation_id, _cursor(request)))
+    return _stream(live.conversation_feed(conversation_id, _cursor(request), viewer=user))
 
 
 @login_required

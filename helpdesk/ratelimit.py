@@ -78,13 +78,15 @@ def rate_limit_prune(*, older_than: timedelta = timedelta(days=1)) -> int:
 
 
 def too_many_requests(request: HttpRequest, error: RateLimited) -> HttpResponse:
-    """The 429 answer: JSON for API and script clients, text for pages; Retry-After in both."""
+    """The 429 answer: JSON for API and script clients, a sentence for pages; Retry-After in both."""
     wants_json = request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
     if wants_json:
         body = {"detail": str(error), "errors": [], "retry_after": error.retry_after}
         response = JsonResponse(body, status=429)
     else:
-        response = HttpResponse(str(error), status=429, content_type="text/plain; charset=utf-8")
+        wait = f"{error.retry_after} second{'' if error.retry_after == 1 else 's'}"
+        sentence = f"You are sending requests quickly. Please wait {wait}, then go back and try again."
+        response = HttpResponse(sentence, status=429, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = str(error.retry_after)
     return response
 

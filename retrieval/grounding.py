@@ -36,7 +36,7 @@ DATA_NOTICE = (
 )
 
 _MARKER_RE = re.compile(r"</?\s*(?:ticket|sources?|chat)\b[^>]*>", re.IGNORECASE)
-_CITATION_RE = re.compile(r"([ \t]*)\[(\d+(?:\s*,\s*\d+)*)\]")
+CITATION_RE = re.compile(r"([ \t]*)\[(\d+(?:\s*,\s*\d+)*)\]")
 # The longest tail a stream may hold back while waiting to see whether it ends an unfinished citation.
 _PARTIAL_CITATION_RE = re.compile(r"[ \t]*\[[\d,\s]{0,12}$")
 
@@ -197,7 +197,7 @@ def clean_citations(body: str, context: GroundingContext) -> tuple[str, list[str
         # An invalid citation goes with the space before it, so no "word ." is left behind.
         return match.group(1) + "".join(f"[{cid}]" for cid in valid) if valid else ""
 
-    return _CITATION_RE.sub(keep, body), cited
+    return CITATION_RE.sub(keep, body), cited
 
 
 class CitationStreamFilter:
@@ -219,4 +219,4 @@ class CitationStreamFilter:
         return self._clean(ready)
 
     def _clean(self, text: str) -> str:
-        return _CITATION_RE.sub(lambda match: clean_citations(match.group(0), self.context)[0], text)
+        return CITATION_RE.sub(lambda match: clean_citations(match.group(0), self.context)[0], text)

@@ -87,3 +87,19 @@ def notify_ticket_resolved(ticket_id: int) -> bool:
         f"{_link(ticket)}\n"
     )
     return _send(f"[#{ticket.pk}] Resolved: {ticket.title}", body, ticket.requester.email)
+
+
+def notify_urgent_ticket(ticket_id: int) -> int:
+    """Email every engineer covering the ticket's site (and nobody else) about an urgent ticket, such as a
+    security incident reported in chat; returns how many were sent."""
+    from tickets.selectors import engineers_covering
+
+    ticket = _ticket(ticket_id)
+    if ticket is None:
+        return 0
+    body = (
+        f"Urgent ticket #{ticket.pk} of {ticket.site.name} from {ticket.requester.display_name}: "
+        f"{ticket.title}\n\n{ticket.description}\n\n{_link(ticket)}\n"
+    )
+    subject = f"[#{ticket.pk}] URGENT: {ticket.title}"
+    return sum(_send(subject, body, engineer.email) for engineer in engineers_covering(site=ticket.site_id))

@@ -29,6 +29,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from chat.models import Message
 from helpdesk.models import Site, User
 from helpdesk.tenancy import get_for_user_or_404, scope_to_site, scope_to_user
 from retrieval import types as retrieval_types
@@ -290,6 +291,24 @@ def admin_overview(*, user: User) -> dict:
 def ticket_text(ticket: Ticket) -> str:
     """What retrieval and the AI read of a ticket: its title and description."""
     return f"{ticket.title}\n\n{ticket.description}"
+
+
+def ticket_requester_words(ticket: Ticket) -> str:
+    """What the requester wrote: the title and description, or for a ticket made from a chat the title
+    and the customer's messages (that description also quotes the steps the assistant suggested)."""
+    said = Message.objects.filter(
+        conversation__ticket_id=ticket.pk, author_kind=Message.Author.CUSTOMER
+    ).order_by("conversation__created_at", "seq")
+    bodies = list(said.values_list("body", flat=True))
+    return "\n\n".join([ticket.title, *bodies] if bodies else [ticket.title, ticket.description])
+
+
+def ticket_priority_chosen(ticket: Ticket) -> bool:
+    """Whether a person chose the priority: when opening the ticket, or by editing it since."""
+    return ticket.events.filter(
+        Q(kind=TicketEvent.Kind.CREATED, data__has_key="priority")
+        | Q(kind=TicketEvent.Kind.FIELD_CHANGED, field="priority", by_assistant=False)
+    ).exists()
 
 
 # Cases fetched per case shown, so that folding repeats of the same fix still fills the panel.

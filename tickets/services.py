@@ -153,7 +153,14 @@ def ticket_create(
         site=site, priority=ticket.priority, start=ticket.created_at
     )
     ticket.save(update_fields=["first_response_due_at", "resolution_due_at"])
-    _event(ticket, Kind.CREATED, actor=actor, message=f"Opened via {ticket.get_source_display()}")
+    # A priority given here was chosen by a person: triage reads this and leaves it alone.
+    _event(
+        ticket,
+        Kind.CREATED,
+        actor=actor,
+        message=f"Opened via {ticket.get_source_display()}",
+        data={"priority": priority} if priority else None,
+    )
     _store_attachments(ticket, files, uploaded_by=actor, is_internal=False, comment=None)
     transaction.on_commit(partial(_enqueue_triage, ticket.pk))
     transaction.on_commit(partial(notifications.notify_ticket_created, ticket.pk))

@@ -16,13 +16,20 @@ from django.db import transaction
 from helpdesk.ai import AIUnavailable, get_provider
 from helpdesk.ai.providers import GuardedProvider
 from helpdesk.models import User
+from retrieval.citations import body_with_sources, source_entry
 from retrieval.embedders import RememberingEmbedder, get_embedder
 from retrieval.grounding import GroundingContext, Source, build_context
 from tickets.classifier import Classification, classify
 from tickets.errors import ActionNotAllowed, TicketError
+from tickets.impact import impact_cue, raised_priority
 from tickets.lifecycle import STAFF_ROLES, actor_roles
 from tickets.models import Category, Priority, Ticket, TicketEvent, TicketState
-from tickets.selectors import pending_draft_for, ticket_text
+from tickets.selectors import (
+    pending_draft_for,
+    ticket_priority_chosen,
+    ticket_requester_words,
+    ticket_text,
+)
 from tickets.services import comment_create, ticket_auto_assign, ticket_transition, ticket_update
 
 logger = logging.getLogger(__name__)
@@ -85,8 +92,10 @@ def triage_ticket(*, ticket_id: int, provider: GuardedProvider | None = None) ->
     1. ground: the ticket's site's similar cases (plus global KB);
     2. categorize with the provider (its fallback and logging included);
     3. in one transaction, re-checked under a row lock so two workers cannot both triage: apply the
-       category, priority and tags as the assistant, record an ai_triage event (sources, confidence);
-       a confident answer moves the ticket to triaged, an unsure one leaves it in new for a human;
+       category, priority and tags as the assistant (never over a priority a person chose), raise the
+       priority on impact cues in the requester's words, even when unsure, and record an ai_triage event
+       (sources, confidence, the impact reason); a confident answer moves the ticket to triaged, an
+       unsure one leaves it in new for a human;
     4. auto-assign a triaged ticket.
     Safe to run twice: a ticket already triaged, or already handed to a human, is left alone.
     """
@@ -113,12 +122,19 @@ def triage_ticket(*, ticket_id: int, provider: GuardedProvider | None = None) ->
         if _already_triaged(ticket):
             return ticket
         category = Category.objects.filter(slug=result.category).first() if result.category else None
+        changes = {}
         if not result.needs_human:
-            changes = {"tags": sorted({*ticket.tags, *result.tags})}
+            changes["tags"] = sorted({*ticket.tags, *result.tags})
             if category is not None:
                 changes["category"] = category
-            if result.priority:
-                changes["priority"] = result.priority
+        chosen = ticket_priority_chosen(ticket)
+        priority = None if chosen or result.needs_human else result.priority
+        impact = None if chosen else _impact(ticket, priority)
+        if impact is not None:
+            priority = impact["priority"]
+        if priority:
+            changes["priority"] = priority
+        if changes:
             ticket = ticket_update(ticket=ticket, actor=None, by_assistant=True, **changes)
         ticket.triage_confidence = result.confidence
         ticket.needs_human_triage = result.needs_human
@@ -131,16 +147,18 @@ def triage_ticket(*, ticket_id: int, provider: GuardedProvider | None = None) ->
             message=(
                 f"Unsure ({result.confidence:.0%}): left for a human to triage"
                 if result.needs_human
-                else f"Categorized as {result.category}, priority {result.priority} ({result.confidence:.0%})"
-            ),
+                else f"Categorized as {result.category}, priority {ticket.priority} ({result.confidence:.0%})"
+            )
+            + (f". {impact['reason']}" if impact else ""),
             data={
                 "category": result.category,
-                "priority": result.priority,
+                "priority": priority or result.priority,
                 "tags": result.tags,
                 "confidence": result.confidence,
                 "needs_human": result.needs_human,
                 "sources": result.sources,
                 "provider": result.answered_by,
+                **({"impact": impact} if impact else {}),
             },
         )
         if result.needs_human:
@@ -156,15 +174,34 @@ def _hand_to_human(*, ticket_id: int, reason: str) -> Ticket:
             return ticket
         ticket.needs_human_triage = True
         ticket.save(update_fields=["needs_human_triage", "updated_at"])
+        # The impact rule needs no AI: it still applies when every provider is down.
+        impact = None if ticket_priority_chosen(ticket) else _impact(ticket, None)
+        if impact is not None:
+            ticket = ticket_update(ticket=ticket, actor=None, by_assistant=True, priority=impact["priority"])
         TicketEvent.objects.create(
             ticket=ticket,
             site_id=ticket.site_id,
             kind=Kind.AI_TRIAGE,
             by_assistant=True,
-            message=f"{reason}; left for a human to triage",
-            data={"needs_human": True, "unavailable": True},
+            message=f"{reason}; left for a human to triage" + (f". {impact['reason']}" if impact else ""),
+            data={"needs_human": True, "unavailable": True, **({"impact": impact} if impact else {})},
         )
     return ticket
+
+
+def _impact(ticket: Ticket, priority: str | None) -> dict | None:
+    """The impact rule: a cue in the requester's words raises `priority` (or the ticket's own) to the
+    impact priority; None when there is no cue or the priority is already as high."""
+    cue = impact_cue(ticket_requester_words(ticket))
+    raised = raised_priority(priority or ticket.priority) if cue else None
+    if raised is None:
+        return None
+    return {
+        "priority": raised,
+        "from": priority or ticket.priority,
+        "quote": cue.quote,
+        "reason": cue.reason(raised),
+    }
 
 
 @dataclass(frozen=True)
@@ -205,10 +242,7 @@ def ticket_draft_reply(*, ticket: Ticket, actor: User) -> TicketDraft:
             "stage": "drafted",
             "body": result.body,
             "sources": result.citations,
-            "source_details": [
-                {"key": source.key, "cid": source.cid, "title": source.case.title, "url": source.case.url}
-                for source in cited
-            ],
+            "source_details": [source_entry(source) for source in cited],
             "refused": result.refused,
             "provider": result.answered_by,
         },
@@ -250,10 +284,15 @@ def ticket_draft_outcome(*, ticket: Ticket, actor: User, outcome: str, final_bod
 
 @transaction.atomic
 def ticket_draft_send(*, ticket: Ticket, actor: User, body: str) -> TicketEvent:
-    """Send the engineer's reply built from the pending draft, recording it as sent as is or edited."""
+    """Send the engineer's reply built from the pending draft, recording it as sent as is or edited.
+
+    The comment (and so its email) carries the draft's citations as the requester may see them: one
+    number per source and the "Sources" list; a marker the engineer typed that points nowhere is dropped.
+    """
     draft = pending_draft_for(ticket=ticket)
     if draft is None:
         raise TicketError("There is no draft to send; draft a reply first.")
-    comment_create(ticket=ticket, author=actor, body=body, is_internal=False)
+    sent = body_with_sources(body=body, sources=draft.data.get("source_details", []), viewer=ticket.requester)
+    comment_create(ticket=ticket, author=actor, body=sent, is_internal=False)
     outcome = "sent" if body.strip() == draft.data.get("body", "").strip() else "edited"
     return ticket_draft_outcome(ticket=ticket, actor=actor, outcome=outcome, final_body=body)

@@ -107,7 +107,7 @@ def test_it_closes_a_deflected_conversation_and_queues_its_transcript(
         message_post(site=site_a, conversation=conversation, author=customer_a, body="one more thing")
 
 
-def test_it_turns_the_conversation_into_a_triage_queued_ticket_with_the_transcript(
+def test_it_turns_the_conversation_into_a_triage_queued_ticket_with_its_summary(
     site_a, customer_a, indexed_ticket, django_capture_on_commit_callbacks, queued_tasks
 ):
     conversation, question = conversation_start(site=site_a, customer=customer_a, body=QUESTION)
@@ -122,10 +122,13 @@ def test_it_turns_the_conversation_into_a_triage_queued_ticket_with_the_transcri
     assert conversation.ticket_id == ticket.pk
     assert conversation.outcome == Conversation.Outcome.ESCALATED
     assert ticket.requester == customer_a
-    assert f"Alice Archer: {QUESTION}" in ticket.description
-    assert "Assistant (AI):" in ticket.description
+    assert ticket.title == QUESTION
+    assert ticket.description.startswith(QUESTION)
+    assert "Tried so far:\n1. " in ticket.description
+    assert ticket.description.endswith(conversation.get_absolute_url())
+    assert "Assistant (AI):" not in ticket.description
     assert "tickets.tasks.ticket_triage" in [func for func, _ in queued_tasks()]
-    # The queued job triages the ticket from the transcript, grounded in the site's resolved ticket.
+    # The queued job triages the ticket from its summary, grounded in the site's resolved ticket.
     ticket_triage(ticket.pk)
     triage = ticket.events.get(kind=TicketEvent.Kind.AI_TRIAGE)
     assert f"ticket:{indexed_ticket.pk}" in triage.data["sources"]

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from chat.models import Conversation, Message
-from chat.services import assistant_reply_ensure, conversation_start
+from chat.services import assistant_reply_ensure, conversation_close, conversation_start
 
 QUESTION = "The printer at reception says offline and nothing prints"
 
@@ -121,6 +121,24 @@ def test_it_explains_a_too_long_message_with_a_field_error(login, conversation_a
     assert api.status_code == 422
     assert "at most 20 characters" in api.json()["errors"][0]["msg"]
     assert conversation_a.messages.count() == 1
+    assert as_json.json()["errors"]["body"] == [
+        "Your message is 21 characters long; a message can be at most 20 characters. "
+        "Shorten it or send it in two parts."
+    ]
+
+
+def test_it_says_in_a_sentence_that_a_closed_conversation_takes_no_message(
+    login, conversation_a, customer_a, engineer_a
+):
+    conversation_close(site=conversation_a.site, conversation=conversation_a, user=engineer_a)
+    url = reverse("chat:message_create", args=[conversation_a.pk])
+    response = login(customer_a).post(url, {"body": "one more thing"}, HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 422
+    assert response.json()["errors"]["__all__"] == [
+        "This conversation is closed, so your message was not sent. "
+        "If you still need help, start a new conversation on the help page."
+    ]
 
 
 def test_it_answers_429_with_retry_after_past_the_chat_limit(
@@ -136,6 +154,9 @@ def test_it_answers_429_with_retry_after_past_the_chat_limit(
     assert limited.status_code == 429
     assert 1 <= int(limited["Retry-After"]) <= 60
     assert "Too many requests" in limited.json()["detail"]
+    as_page = client.post(url, {"body": "again"})
+    assert as_page.status_code == 429
+    assert as_page.content.decode().startswith("You are sending requests quickly. Please wait ")
     # Limits are per user: the customer still has their own budget.
     assert login(customer_a).post(url, {"body": "hello"}).status_code == 302
 

@@ -38,7 +38,9 @@ def test_it_drafts_then_sends_an_edited_reply_and_records_it(login, site_a, cust
     body = drafted.data["body"] + "\nI have also checked the cabling."
     client.post(f"/tickets/{ticket.pk}/draft/decide/", {"action": "send", "body": body})
     reply = Comment.objects.get(ticket=ticket)
-    assert (reply.body, reply.is_internal, reply.author) == (body.strip(), False, engineer_a)
+    sent, _, listed = reply.body.partition("\n\nSources:\n")
+    assert (sent, reply.is_internal, reply.author) == (body.strip(), False, engineer_a)
+    assert listed.startswith("[1] "), "the sent reply lists the source its marker points to"
     outcome = DRAFT_EVENTS.get(ticket=ticket, data__stage="outcome")
     assert outcome.data["outcome"] == "edited"
     assert "Send reply" not in client.get(f"/tickets/{ticket.pk}/").content.decode()

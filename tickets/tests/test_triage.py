@@ -143,3 +143,65 @@ def test_it_records_an_engineers_change_of_category_as_a_correction(history, sit
         "network",
         engineer_a,
     )
+
+
+IMPACT = "Nothing prints, jobs stuck in queue. Everyone on the floor is waiting for their printouts."
+NETWORK = "No internet on the second floor", "Wi-Fi connected but no internet."
+
+
+def test_it_raises_the_priority_on_impact_cues_with_the_reason(history, site_a, customer_a, engineer_a):
+    title, description = NETWORK
+    description += " The whole office is offline."
+    ticket = new_ticket(site_a, customer_a, title=title, description=description)
+
+    triage_ticket(ticket_id=ticket.pk)
+    ticket.refresh_from_db()
+    assert ticket.priority == "high"
+    event = ticket.events.get(kind=TicketEvent.Kind.AI_TRIAGE)
+    quote = "The whole office is offline"
+    reason = f"Priority raised to high: the customer wrote '{quote}'"
+    assert event.data["impact"] == {"priority": "high", "from": "normal", "quote": quote, "reason": reason}
+    assert event.data["priority"] == "high" and event.message.endswith(reason)
+
+
+def test_it_does_not_raise_without_a_cue(history, site_a, customer_a):
+    title, description = NETWORK
+    ticket = new_ticket(site_a, customer_a, title=title, description=description)
+
+    triage_ticket(ticket_id=ticket.pk)
+    ticket.refresh_from_db()
+    assert ticket.priority == "normal"
+    assert "impact" not in ticket.events.get(kind=TicketEvent.Kind.AI_TRIAGE).data
+
+
+def test_it_never_overrides_a_priority_a_person_chose(history, site_a, customer_a, engineer_a):
+    chosen = ticket_create(
+        site=site_a, requester=customer_a, title="Printer queue stuck", description=IMPACT, priority="low"
+    )
+    edited = new_ticket(site_a, customer_a, description=IMPACT)
+    ticket_update(ticket=edited, actor=engineer_a, priority="low")
+
+    for ticket in (chosen, edited):
+        triage_ticket(ticket_id=ticket.pk)
+        ticket.refresh_from_db()
+        assert ticket.priority == "low"
+        assert ticket.category.slug == "printers"
+        assert "impact" not in ticket.events.get(kind=TicketEvent.Kind.AI_TRIAGE).data
+
+
+def test_it_raises_the_priority_on_impact_even_when_the_ai_is_down(
+    history, site_a, customer_a, django_capture_on_commit_callbacks
+):
+    both_down = GuardedProvider(
+        primary=OpenAIProvider(sleep=lambda _delay: None), fallback=OpenAIProvider(sleep=lambda _delay: None)
+    )
+    with override_settings(**OPENAI_TEST_SETTINGS):
+        ticket = new_ticket(site_a, customer_a, description="Nobody can print since this morning.")
+        with openai_vcr.use_cassette("openai_500.yaml", allow_playback_repeats=True):
+            triage_ticket(ticket_id=ticket.pk, provider=both_down)
+    ticket.refresh_from_db()
+    assert ticket.needs_human_triage and ticket.priority == "high"
+    event = ticket.events.get(kind=TicketEvent.Kind.AI_TRIAGE)
+    assert event.data["impact"]["reason"] == (
+        "Priority raised to high: the customer wrote 'Nobody can print since this morning'"
+    )

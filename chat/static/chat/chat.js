@@ -62,12 +62,14 @@
     if (message.sources && message.sources.length) {
       const sources = el("div", "chat-sources small mt-1");
       sources.append(el("span", "text-body-secondary", "Sources:"));
-      const list = el("ol", "mb-0 ps-3");
+      // The list is numbered by the markers the answer carries, not by position.
+      const list = el("ul", "list-unstyled mb-0");
       message.sources.forEach(function (s) {
         const item = el("li", "", "[" + s.cid + "] ");
         if (safeUrl(s.url)) { const a = el("a", "", s.title); a.href = s.url; item.append(a); }
         else item.append(s.title);
         item.append(" ", el("span", "text-body-secondary", "(" + s.label + ")"));
+        if (s.excerpt) item.append(" ", el("q", "chat-source-excerpt", s.excerpt));
         list.append(item);
       });
       sources.append(list);
@@ -155,14 +157,61 @@
     box.classList.toggle("d-none", !text);
   }
 
+  // Every refusal the customer can meet is told as a sentence; the API's JSON is read, never shown.
+  async function retryAfter(response) {
+    try {
+      const seconds = Number((await response.json()).retry_after);
+      if (seconds > 0) return seconds;
+    } catch (error) { /* not JSON: fall back to the header */ }
+    return Number(response.headers.get("Retry-After")) || 10;
+  }
+
+  function seconds(n) { return n + (n === 1 ? " second" : " seconds"); }
+
+  const sendButton = form && form.querySelector("button[type=submit]:not([form])");
+  let sendAgainAt = 0;
+  // The decisions count in the same limit: they wait too, rather than open a page of refusal.
+  function waitToSend(wait) {
+    const buttons = form.querySelectorAll("button[type=submit]");
+    sendAgainAt = Date.now() + wait * 1000;
+    buttons.forEach(function (button) { button.disabled = true; });
+    (function tick() {
+      const left = Math.ceil((sendAgainAt - Date.now()) / 1000);
+      if (left <= 0) {
+        showError("");
+        buttons.forEach(function (button) { button.disabled = false; });
+        return;
+      }
+      showError("You are sending messages quickly. You can send again in " + seconds(left) + ".");
+      setTimeout(tick, 250);
+    })();
+  }
+
+  function failureSentence(status) {
+    if (status === 403) return "You were signed out, so your message was not sent. Reload the page, sign in and send it again.";
+    if (status === 404) return "This conversation is no longer available, so your message was not sent.";
+    return "Something went wrong on our side and your message was not sent. Please press Send again in a moment.";
+  }
+
+  const bodyInput = document.getElementById("chat-body");
+  const maxLength = bodyInput ? bodyInput.maxLength : -1;
+  // A pasted message over the limit would be cut without a word: say how long it is instead.
+  if (bodyInput) bodyInput.removeAttribute("maxlength");
+
   if (form) {
     form.addEventListener("submit", async function (event) {
       if (event.submitter && event.submitter.getAttribute("form")) return;
       event.preventDefault();
-      const button = form.querySelector("button[type=submit]:not([form])");
-      button.disabled = true;
+      if (Date.now() < sendAgainAt) return;
       showError("");
       document.getElementById("chat-body-error").textContent = "";
+      const length = Array.from(bodyInput.value.trim()).length;
+      if (maxLength > 0 && length > maxLength) {
+        document.getElementById("chat-body-error").textContent = "Your message is " + length +
+          " characters long; a message can be at most " + maxLength + " characters. Shorten it or send it in two parts.";
+        return;
+      }
+      sendButton.disabled = true;
       try {
         const response = await fetch(form.action, {
           method: "POST", body: new FormData(form), credentials: "same-origin",
@@ -179,15 +228,15 @@
           document.getElementById("chat-body-error").textContent = (errors.body || []).join(" ");
           showError((errors.__all__ || []).join(" "));
         } else if (response.status === 429) {
-          showError(await response.text());
+          waitToSend(await retryAfter(response));
         } else {
-          showError("The message could not be sent (" + response.status + "). Please try again.");
+          showError(failureSentence(response.status));
         }
       } catch (error) {
         // The same client key goes with the retry, so the server keeps one copy.
-        showError("Connection lost. Press Send again; the message will not be duplicated.");
+        showError("Your message was not sent because the connection was lost. Check your connection and press Send again; it will not be sent twice.");
       } finally {
-        button.disabled = false;
+        if (Date.now() >= sendAgainAt) sendButton.disabled = false;
       }
     });
   }
@@ -198,16 +247,24 @@
     event.preventDefault();
     const data = new FormData(f);
     if (event.submitter) data.set("helpful", event.submitter.value);
-    const response = await fetch(f.action, {
-      method: "POST", body: data, credentials: "same-origin",
-      headers: { "Accept": "application/json", "X-CSRFToken": csrf },
-    });
     const stateNode = f.querySelector(".chat-feedback-state");
+    let response;
+    try {
+      response = await fetch(f.action, {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { "Accept": "application/json", "X-CSRFToken": csrf },
+      });
+    } catch (error) {
+      stateNode.textContent = "The feedback was not saved because the connection was lost. Please try again.";
+      return;
+    }
     if (response.ok) {
       const saved = await response.json();
       stateNode.textContent = "Thanks! You said: " + (saved.helpful ? "helpful" : "not helpful");
+    } else if (response.status === 429) {
+      stateNode.textContent = "You are sending feedback quickly. Please try again in " + seconds(await retryAfter(response)) + ".";
     } else {
-      stateNode.textContent = response.status === 429 ? await response.text() : "Could not save the feedback.";
+      stateNode.textContent = "The feedback could not be saved. Please try again in a moment.";
     }
   });
   scrollDown();
