@@ -55,7 +55,7 @@ def _fixture_questions() -> tuple[list[str], dict[str, str]]:
     incidents = {
         r["text"]: FIXTURE_INCIDENTS[r["archetype"]] for r in rows if r.get("archetype") in FIXTURE_INCIDENTS
     }
-    ordinary = sorted({r["text"] for r in rows} - set(incidents))
+    ordinary = sorted({r["text"] for r in rows if not r.get("history")} - set(incidents))
     return ordinary, incidents
 
 
