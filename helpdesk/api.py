@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,6 +22,7 @@ from helpdesk.ai.base import AIUnavailable
 from helpdesk.integrations.api import integrations_router, me_router, sites_router, tokens_router
 from helpdesk.integrations.auth import api_auth
 from helpdesk.ratelimit import RateLimited
+from helpdesk.security import body_too_large_message
 from knowledge.api import router as knowledge_router
 from retrieval.api import router as retrieval_router
 from tickets.api import router as tickets_router
@@ -43,6 +44,7 @@ ERROR_STATUSES = {
     "404": "No such object in the sites you can see (other sites' objects are 404 too, never 403)",
     "409": "The object's current state does not allow this (e.g. an illegal ticket transition)",
     "422": "The payload or parameters failed validation; `errors` lists each field",
+    "413": "The request body is larger than the server accepts (DATA_UPLOAD_MAX_MEMORY_SIZE)",
     "429": "Rate limited; retry after the number of seconds in the Retry-After header",
 }
 ERROR_SCHEMA = {
@@ -228,6 +230,11 @@ def on_ai_unavailable(request: HttpRequest, exc: AIUnavailable) -> HttpResponse:
     response = error_response(request, 503, "The AI service is unavailable; try again later.")
     response["Retry-After"] = "30"
     return response
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return error_response(request, 413, body_too_large_message())
 
 
 @api.exception_handler(DataError)

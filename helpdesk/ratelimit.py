@@ -24,6 +24,9 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "chat": (30, 60),
     # Anything that runs the AI: assistant answers, reply drafts.
     "ai": (20, 60),
+    # Password reset requests per typed email address and per client address (helpdesk.throttle).
+    "password_reset_account": (3, 3600),
+    "password_reset_address": (10, 3600),
 }
 
 
@@ -48,8 +51,11 @@ def limit_for(scope: str) -> tuple[int, int]:
     return limits[scope]
 
 
-def rate_limit_hit(*, user, scope: str, now: datetime | None = None) -> Usage:
-    """Count one request of `user` in `scope`; raise RateLimited past the limit of the current window."""
+def rate_limit_hit(*, user=None, scope: str, key: str | None = None, now: datetime | None = None) -> Usage:
+    """Count one request of `user` in `scope`; raise RateLimited past the limit of the current window.
+
+    Callers without a user (password reset) count under their own `key` instead.
+    """
     from chat.models import RateLimitWindow
 
     limit, seconds = limit_for(scope)
@@ -61,7 +67,7 @@ def rate_limit_hit(*, user, scope: str, now: datetime | None = None) -> Usage:
         cursor.execute(
             f"INSERT INTO {table} (key, window_start, count) VALUES (%s, %s, 1) "  # noqa: S608 - table name is ours
             f"ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + 1 RETURNING count",
-            [f"{scope}:{user.pk}", window_start],
+            [f"{scope}:{user.pk if key is None else key}", window_start],
         )
         (count,) = cursor.fetchone()
     retry_after = max(1, math.ceil((window_start + timedelta(seconds=seconds) - now).total_seconds()))

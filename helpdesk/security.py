@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.utils.deprecation import MiddlewareMixin
 
@@ -65,3 +66,30 @@ class SecurityHeadersMiddleware(MiddlewareMixin):
             "Permissions-Policy", getattr(settings, "PERMISSIONS_POLICY", DEFAULT_PERMISSIONS_POLICY)
         )
         return response
+
+
+def body_too_large_message() -> str:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024
+    return f"The request body is too large: at most {limit:g} MB."
+
+
+class NulInQuery(SuspiciousOperation):
+    """A page's query string holds a NUL character; answered by helpdesk.views.bad_request."""
+
+
+class NulQueryMiddleware(MiddlewareMixin):
+    """Pages refuse a query string holding a NUL character with a 400 that says so.
+
+    PostgreSQL cannot store NUL in text, so any search box or filter that passes one on would fail
+    inside the database (a 500). Refusing here covers every page, the admin's included. The API, under
+    /api/, refuses them itself as field errors in its own error shape (helpdesk/api.py).
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path_info.startswith("/api/"):
+            return
+        if any("\x00" in text for key, values in request.GET.lists() for text in (key, *values)):
+            raise NulInQuery(
+                "This address contains a NUL character (%00), which no search or filter accepts. "
+                "Remove it and try again."
+            )

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "helpdesk",
     "helpdesk.integrations",
     "helpdesk.guard",
+    "helpdesk.workers",
     "tickets",
     "knowledge",
     "retrieval",
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "helpdesk.security.SecurityHeadersMiddleware",
+    "helpdesk.security.NulQueryMiddleware",
 ]
 # Content-Security-Policy (helpdesk/security.py): 'self' plus a per-request nonce; report-only to try changes.
 CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
@@ -141,6 +143,8 @@ TICKET_ATTACHMENT_MAX_BYTES = int(os.environ.get("TICKET_ATTACHMENT_MAX_BYTES", 
 TICKET_ATTACHMENT_MAX_PIXELS = int(os.environ.get("TICKET_ATTACHMENT_MAX_PIXELS", "25000000"))
 HELPDESK_BASE_URL = os.environ.get("HELPDESK_BASE_URL", "http://localhost:8000")  # links in emails
 TICKET_REOPEN_WINDOW_DAYS = int(os.environ.get("TICKET_REOPEN_WINDOW_DAYS", "14"))
+# Webhook hosts exempt from the internal-address refusal (docs/security.md), e.g. a receiver on the LAN.
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", "")
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
@@ -171,7 +175,15 @@ Q_CLUSTER = {
     "ack_failures": True,
     "catch_up": False,
     "poll": 0.5,
+    # Tasks the pusher may take ahead of the workers (default workers²): a cluster wedged by a killed
+    # worker (docs/deploy.md, "Worker supervision") strands at most these until their retry.
+    "queue_limit": int(os.environ.get("Q_WORKERS", "2")),
 }
+# `manage.py worker_health` fails when the oldest queued task is older than this and no cluster took a
+# task for as long; it must exceed Q_TIMEOUT + Q_RETRY (a killed worker's task waits for its retry).
+WORKER_MAX_QUEUE_AGE = int(
+    os.environ.get("WORKER_MAX_QUEUE_AGE", str(Q_CLUSTER["timeout"] + Q_CLUSTER["retry"] + 60))
+)
 # Production: Redis as the broker, so workers can run on other hosts (docs/deploy.md).
 if os.environ.get("REDIS_URL"):
     del Q_CLUSTER["orm"]

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from helpdesk import views
 from helpdesk.api import api
+from helpdesk.guard.views import GuardedPasswordResetView
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/login/", include("helpdesk.guard.urls")),
+    path("accounts/password_reset/", GuardedPasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", api.urls),
     path("tickets/", include("tickets.urls")),

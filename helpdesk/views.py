@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import RequestDataTooBig
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from helpdesk.forms import AvatarForm, ProfileForm
 from helpdesk.models import User
+from helpdesk.security import NulInQuery, body_too_large_message
 from helpdesk.services import profile_ensure
 from helpdesk.tenancy import can_see_site
 
@@ -39,6 +41,25 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def health(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
+
+
+ERROR_TITLES = {400: "Bad request", 413: "Too large"}
+
+
+def error_page(request: HttpRequest, *, status: int, message: str) -> HttpResponse:
+    return render(
+        request, "helpdesk/error.html", {"title": ERROR_TITLES[status], "message": message}, status=status
+    )
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400 handler (handler400): a body beyond DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 that says the
+    limit; any other refused request a 400 that says so in a sentence."""
+    if isinstance(exception, RequestDataTooBig):
+        return error_page(request, status=413, message=body_too_large_message())
+    if isinstance(exception, NulInQuery):
+        return error_page(request, status=400, message=str(exception))
+    return error_page(request, status=400, message="The request could not be understood. Go back and try again.")
 
 
 # --- Profile: display name and contact, picture, password --------------------------------------------
@@ -88,7 +109,11 @@ def profile_password(request: HttpRequest) -> HttpResponse:
     user = form.save()
     # Keep this session signed in; other sessions of the user end with the old password.
     update_session_auth_hash(request, user)
-    messages.success(request, "Your password was changed.")
+    messages.success(
+        request,
+        "Your password was changed. Your personal API tokens were revoked; create new ones under API tokens "
+        "if your scripts need them.",
+    )
     return redirect("profile")
 
 

@@ -7,6 +7,7 @@ from pydantic import Field
 
 from helpdesk.integrations.auth import api_actor
 from helpdesk.tenancy import visible_sites
+from retrieval.citations import cases_for_viewer
 from retrieval.schemas import CaseOut
 from retrieval.selectors import similar_cases
 from retrieval.types import SourceType
@@ -24,7 +25,8 @@ class SimilarQuery(Schema):
 @router.get("/similar", response=list[CaseOut])
 def similar(request: HttpRequest, query: Query[SimilarQuery]):
     """Customers search their own site (plus the global KB); staff name a site they cover.
-    A site the caller cannot see answers 404, like any other site's object."""
+    A site the caller cannot see answers 404, like any other site's object. A customer gets a colleague's
+    case anonymized (retrieval.citations)."""
     user = api_actor(request).user
     if unknown := set(query.sources) - set(SourceType.ALL):
         raise ValidationError(
@@ -46,4 +48,5 @@ def similar(request: HttpRequest, query: Query[SimilarQuery]):
         site = visible_sites(user).filter(pk=query.site or user.site_id).first()
     if site is None:
         raise Http404("No such site.")
-    return similar_cases(site=site, text=query.text, k=query.k, sources=query.sources)
+    cases = similar_cases(site=site, text=query.text, k=query.k, sources=query.sources)
+    return cases_for_viewer(user=user, cases=cases)

@@ -4,6 +4,7 @@ A source keeps its title and link only for a viewer who can open it: engineers o
 case, a customer their own tickets and chats and the published KB articles of their site. Any other past
 case is a colleague's, so a customer sees it as "a similar resolved case, <Month YYYY>" with an excerpt of
 its resolution: never its problem text, its requester's name or its link (which would answer 404).
+Search results (`cases_for_viewer`, the similar-cases API) follow the same rule.
 
 Citation markers [n] travel with the list they point to: a reply sent out of the chat (a sent draft, its
 email) gets one number per shown source and the list appended, and loses any marker that points nowhere.
@@ -23,13 +24,27 @@ from helpdesk.tenancy import visible_sites
 from knowledge.models import Article
 from knowledge.selectors import articles_for_user
 from retrieval.grounding import CITATION_RE, Source
-from retrieval.types import SourceType
+from retrieval.types import Case, SourceType
 from tickets.models import Ticket
 from tickets.selectors import tickets_visible_to
 
 SIMILAR_CASE = "a similar resolved case"
 SIMILAR_CASE_LABEL = "past case"
 EXCERPT_CHARS = 240
+_CASE_FIELDS = (
+    "source_type",
+    "source_id",
+    "site_id",
+    "title",
+    "snippet",
+    "url",
+    "score",
+    "similarity",
+    "category",
+    "priority",
+    "resolution",
+    "text",
+)
 _SHOWN_DEFAULTS = {"key": "", "cid": 0, "label": "", "title": "", "url": "", "score": 0.0}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _REPEATED_MARKER = re.compile(r"(\[\d+\])(?:\1)+")
@@ -152,6 +167,48 @@ def sources_for_viewer(*, user: User, sources: Sequence[dict]) -> list[dict]:
         else:
             shown.append(_anonymous(entry, moment=None, resolution="", requester=None))
     return shown
+
+
+def cases_for_viewer(*, user: User, cases: Sequence[Case]) -> list[dict]:
+    """Search results, in order, as `user` may see them (the fields of retrieval.schemas.CaseOut).
+
+    What `user` can open comes in full; a colleague's case as `sources_for_viewer` anonymizes it, with
+    its id, key, link, text, category and priority blank and its resolution excerpt as snippet and
+    resolution, marked `anonymized`.
+    """
+    entries = [
+        {"key": case.citation_key, "cid": cid, "title": case.title, "url": case.url, "score": case.score}
+        for cid, case in enumerate(cases, start=1)
+    ]
+    shown = {entry["cid"]: entry for entry in sources_for_viewer(user=user, sources=entries)}
+    results = []
+    for cid, case in enumerate(cases, start=1):
+        entry = shown.get(cid)
+        if entry is None:
+            continue
+        if entry["key"]:
+            full = {name: getattr(case, name) for name in _CASE_FIELDS}
+            results.append({**full, "key": entry["key"], "url": entry["url"], "anonymized": False})
+            continue
+        results.append(
+            {
+                "key": "",
+                "source_type": case.source_type,
+                "source_id": None,
+                "site_id": case.site_id,
+                "title": entry["title"],
+                "snippet": entry["excerpt"],
+                "url": "",
+                "score": case.score,
+                "similarity": case.similarity,
+                "category": None,
+                "priority": None,
+                "resolution": entry["excerpt"],
+                "text": "",
+                "anonymized": True,
+            }
+        )
+    return results
 
 
 def _identity(entry: dict) -> tuple[str, ...]:

@@ -3,9 +3,9 @@ from pydantic import Field
 
 
 class CaseOut(Schema):
-    key: str = Field(description="Citation key, e.g. ticket:42")
+    key: str = Field(description="Citation key, e.g. ticket:42; blank when anonymized")
     source_type: str = Field(description="ticket, transcript or article")
-    source_id: int
+    source_id: int | None = Field(description="None when anonymized")
     site_id: int | None = Field(description="None for a global KB article")
     title: str
     snippet: str
@@ -17,8 +17,13 @@ class CaseOut(Schema):
     category: str | None
     priority: str | None
     resolution: str
-    text: str = Field(description="The document text, for grounding")
+    text: str = Field(description="The document text, for grounding; blank when anonymized")
+    anonymized: bool = Field(
+        False,
+        description="A colleague's case shown to a customer: title 'a similar resolved case, <Month YYYY>', "
+        "snippet and resolution an excerpt of its resolution; no id, key, link, text, category or priority",
+    )
 
     @staticmethod
     def resolve_key(obj) -> str:
-        return obj.citation_key
+        return obj["key"] if isinstance(obj, dict) else obj.citation_key

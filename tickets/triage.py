@@ -289,6 +289,9 @@ def ticket_draft_send(*, ticket: Ticket, actor: User, body: str) -> TicketEvent:
     The comment (and so its email) carries the draft's citations as the requester may see them: one
     number per source and the "Sources" list; a marker the engineer typed that points nowhere is dropped.
     """
+    # Lock, then check: concurrent clicks on "Send" queue on the ticket row, and all but the first
+    # find the draft already answered by its outcome event.
+    ticket = Ticket.objects.select_for_update().select_related("requester").get(pk=ticket.pk)
     draft = pending_draft_for(ticket=ticket)
     if draft is None:
         raise TicketError("There is no draft to send; draft a reply first.")

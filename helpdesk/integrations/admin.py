@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -101,6 +102,15 @@ class WebhookForm(forms.ModelForm):
     class Meta:
         model = Webhook
         fields = ["site", "url", "description", "events", "is_active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("url"):
+            try:
+                services.webhook_url_check(url=cleaned["url"])
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
 
 
 @admin.register(Webhook)

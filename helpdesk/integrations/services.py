@@ -5,14 +5,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import ipaddress
 import json
 import secrets
+import socket
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -32,7 +35,8 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 WEBHOOK_MAX_ATTEMPTS = 5
 WEBHOOK_BACKOFF_SECONDS = 30
 WEBHOOK_TIMEOUT_SECONDS = 10
-RESPONSE_EXCERPT_BYTES = 2000
+# Only the status line of an answer is kept: a body could be anything the receiver's network holds.
+STATUS_LINE_CHARS = 100
 SENDABLE = [WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING]
 
 
@@ -157,11 +161,82 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
     return token
 
 
+def api_tokens_revoke_personal(*, user: User) -> int:
+    """Revoke every live personal token of `user` (their password changed); the number revoked."""
+    live = ApiToken.objects.filter(user=user, kind=ApiToken.Kind.PERSONAL, revoked_at__isnull=True)
+    return live.update(revoked_at=timezone.now())
+
+
 def api_token_touch(*, token: ApiToken) -> None:
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+class WebhookTargetRefused(Exception):
+    """A webhook URL whose host is, or resolves to, an address of our own network."""
+
+
+def _address_kind(address: str) -> str | None:
+    """What makes an address internal, in words; None for a public address."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return "a loopback address"
+    if ip.is_link_local:
+        return "a link-local address (where cloud metadata services live)"
+    if ip.is_private or ip.is_unspecified:
+        return "a private address"
+    if not ip.is_global or ip.is_multicast:
+        return "a reserved address"
+    return None
+
+
+def _webhook_host_allowed(host: str) -> bool:
+    return host.lower() in {name.lower() for name in settings.WEBHOOK_ALLOWED_HOSTS}
+
+
+def webhook_target_resolve(*, url: str) -> str:
+    """The one address a delivery to `url` connects to, after refusing internal ones.
+
+    Every address the name resolves to is checked, not just the first: a name with one public and one
+    private record could otherwise be steered inward. Raises WebhookTargetRefused, or OSError when
+    the name does not resolve. Hosts in WEBHOOK_ALLOWED_HOSTS are resolved but not checked.
+    """
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    addresses = [info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+    if not _webhook_host_allowed(host):
+        for address in addresses:
+            if kind := _address_kind(address):
+                shown = address if address == host else f"{host} ({address})"
+                raise WebhookTargetRefused(
+                    f"Webhooks cannot reach {shown}: it is {kind}. Use a public address, or ask the "
+                    "operator to allow this host in WEBHOOK_ALLOWED_HOSTS."
+                )
+    return addresses[0]
+
+
+def webhook_url_check(*, url: str) -> None:
+    """Refuse, as a field error, a URL that leads into our own network (checked again at each delivery).
+
+    A name that does not resolve yet is accepted: its deliveries fail until it does, and are checked
+    then.
+    """
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError({"url": "Enter an http:// or https:// address with a host name."})
+    if _webhook_host_allowed(parts.hostname):
+        return
+    try:
+        webhook_target_resolve(url=url)
+    except WebhookTargetRefused as refused:
+        raise ValidationError({"url": str(refused)}) from refused
+    except (OSError, UnicodeError, ValueError):
+        return
 
 
 @transaction.atomic
@@ -171,6 +246,7 @@ def webhook_create(
     unknown = set(events) - set(WebhookEvent.values)
     if unknown or not events:
         raise ValueError(f"Events must be among {', '.join(WebhookEvent.values)}.")
+    webhook_url_check(url=url)
     return Webhook.objects.create(
         site=site,
         url=url,
@@ -229,25 +305,37 @@ def webhooks_emit_ticket(*, ticket: Ticket, event: str) -> list[WebhookDelivery]
     return webhooks_emit(site=ticket.site, event=event, payload=ticket_webhook_payload(ticket))
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # A receiver answers for itself: following a redirect would send a signed body somewhere else.
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
+def _pinned_connection(parts: urllib.parse.SplitResult, address: str) -> http.client.HTTPConnection:
+    """A connection to the address that was checked, whatever the name resolves to by now; for https
+    the certificate is still verified against the host name (and SNI sent)."""
+    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(parts.hostname, parts.port, timeout=WEBHOOK_TIMEOUT_SECONDS)
+    connection._create_connection = lambda _target, *args: socket.create_connection(
+        (address, connection.port), *args
+    )
+    return connection
 
 
 def _post(*, url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str]:
-    """POST once; (status code or None, response excerpt, error) — never raises for network trouble."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+    """POST once; (status code or None, status line, error) — never raises for network trouble.
+
+    Redirects are not followed (http.client never does): a receiver answers for itself, and following
+    one would send a signed body somewhere else.
+    """
+    parts = urllib.parse.urlsplit(url)
     try:
-        with _opener.open(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
-            return response.status, response.read(RESPONSE_EXCERPT_BYTES).decode(errors="replace"), ""
-    except urllib.error.HTTPError as error:
-        return error.code, error.read(RESPONSE_EXCERPT_BYTES).decode(errors="replace"), ""
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
-        return None, "", str(getattr(error, "reason", error))[:300]
+        connection = _pinned_connection(parts, webhook_target_resolve(url=url))
+        try:
+            path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            return response.status, f"{response.status} {response.reason}"[:STATUS_LINE_CHARS], ""
+        finally:
+            connection.close()
+    except WebhookTargetRefused as refused:
+        return None, "", str(refused)[:300]
+    except (http.client.HTTPException, OSError, UnicodeError, ValueError) as error:
+        return None, "", (str(error) or type(error).__name__)[:300]
 
 
 def webhook_backoff(attempt: int) -> timedelta:

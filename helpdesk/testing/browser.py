@@ -49,7 +49,10 @@ def pytest_runtest_teardown(item, nextitem):
         from pytest_django.plugin import blocking_manager_key
 
         contents = getattr(connection, "_test_serialized_contents", None)
-        if contents:
+        # After the session's last test the test database is gone and the connection points at the
+        # real one again: never load the migrated rows there.
+        on_test_database = connection.settings_dict["NAME"] == connection.creation._get_test_db_name()
+        if contents and on_test_database:
             with item.config.stash[blocking_manager_key].unblock():
                 connection.creation.deserialize_db_from_string(contents)
     return result

@@ -75,7 +75,7 @@ def world(in_process, site_a, site_b, customer_a, engineer_a, engineer_b, admin_
     conversation, _ = conversation_start(site=site_a, customer=customer_a, body="My VPN drops every hour")
     article = article_create(site=site_a, author=engineer_a, title="Printer jams", body="Open tray 2.")
     webhook = webhook_create(
-        site=site_a, url="http://127.0.0.1:9/", events=["ticket.created"], created_by=admin_user
+        site=site_a, url="https://hooks.example/in", events=["ticket.created"], created_by=admin_user
     )
     return {
         "ids": {

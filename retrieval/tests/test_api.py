@@ -1,9 +1,14 @@
 import pytest
 from django.test import Client
 
+from chat.models import Message
 from helpdesk.integrations.services import api_token_create
+from helpdesk.models import User
+from helpdesk.services import user_create
 from knowledge import tasks
-from knowledge.tests.factories import article, resolved_ticket
+from knowledge.documents import source_url
+from knowledge.tests.factories import article, closed_conversation, resolved_ticket
+from retrieval.citations import SIMILAR_CASE
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/retrieval/similar"
@@ -89,3 +94,91 @@ def test_it_validates_the_query(api, customer_a, indexed):
     assert client.get(URL, {"text": "vpn", "k": 500}).status_code == 422
     assert client.get(URL, {"text": "vpn", "sources": "emails"}).status_code == 422
     assert Client().get(URL, {"text": "vpn"}).status_code == 401
+
+
+@pytest.fixture
+def colleague_a(site_a):
+    return user_create(
+        username="carol",
+        password=None,
+        role=User.Role.CUSTOMER,
+        site=site_a,
+        first_name="Carol",
+        last_name="Colleague",
+    )
+
+
+@pytest.fixture
+def printers(site_a, customer_a, colleague_a):
+    """Site A's printer cases: one of Alice's own, a colleague's ticket and chat, and a KB article."""
+    mine = resolved_ticket(
+        site=site_a,
+        requester=customer_a,
+        title="Printer not working on the second floor",
+        description="The printer is not working, it shows a paper jam.",
+        resolution="Cleaned the paper sensor of the printer.",
+    )
+    ticket = resolved_ticket(
+        site=site_a,
+        requester=colleague_a,
+        title="Carol's printer not working before the Fenwick filing",
+        description="Printer not working; the Fenwick merger papers are stuck in the queue.",
+        resolution="Called Carol back. Cleared the stuck print queue and restarted the spooler.",
+        comments=[("Thanks, the Fenwick papers printed.", False)],
+    )
+    transcript = closed_conversation(
+        site=site_a,
+        customer=colleague_a,
+        subject="Printer not working for the Fenwick contract",
+        turns=[
+            (Message.Author.CUSTOMER, "My printer is not working and the Fenwick contract must go out."),
+            (Message.Author.ASSISTANT, "Restart the print spooler service, then print the page again."),
+        ],
+    )
+    kb = article(site=site_a, title="Printer not working", body="Switch the printer off and on again.")
+    for case in (mine, ticket):
+        tasks.index_ticket(case.id)
+    tasks.index_conversation(transcript.id)
+    tasks.index_article(kb.id)
+    return {"mine": mine, "ticket": ticket, "transcript": transcript, "kb": kb}
+
+
+def search(client: Client, sources: str, **params) -> dict[tuple[str, int | None], dict]:
+    response = client.get(URL, {"text": "printer not working", "k": 10, "sources": sources, **params})
+    assert response.status_code == 200
+    return {(case["source_type"], case["source_id"]): case for case in response.json()}
+
+
+def test_it_shows_a_customer_a_colleagues_case_only_as_an_anonymized_resolution(api, customer_a, printers):
+    client = api(customer_a)
+    tickets, transcripts = search(client, "ticket"), search(client, "transcript")
+    articles = search(client, "article")
+
+    links = [source_url("ticket", printers["ticket"].id), source_url("transcript", printers["transcript"].id)]
+    shown = str([tickets, transcripts])
+    leaked = ["Fenwick", "Carol", "Colleague", "stuck in the queue", *links]
+    assert [text for text in leaked if text in shown] == []
+    mine = tickets[("ticket", printers["mine"].id)]
+    assert (mine["key"], mine["url"], mine["anonymized"]) == (
+        f"ticket:{printers['mine'].id}",
+        f"/tickets/{printers['mine'].id}/",
+        False,
+    )
+    assert "paper jam" in mine["text"] and mine["title"] == printers["mine"].title
+    kb = articles[("article", printers["kb"].id)]
+    assert kb["url"] == f"/kb/{printers['kb'].id}/" and "off and on" in kb["text"] and not kb["anonymized"]
+    for found, fix in ((tickets, "restarted the spooler"), (transcripts, "Restart the print spooler")):
+        [theirs] = [case for case in found.values() if case["anonymized"]]
+        assert theirs["source_id"] is None and theirs["key"] == theirs["url"] == theirs["text"] == ""
+        assert theirs["title"].startswith(SIMILAR_CASE) and fix in theirs["resolution"]
+
+
+def test_it_shows_an_engineer_every_case_of_the_site_in_full(api, engineer_a, site_a, printers):
+    client = api(engineer_a)
+    found = {**search(client, "ticket", site=site_a.id), **search(client, "transcript", site=site_a.id)}
+
+    ticket = found[("ticket", printers["ticket"].id)]
+    transcript = found[("transcript", printers["transcript"].id)]
+    assert not ticket["anonymized"] and not transcript["anonymized"]
+    assert ticket["url"] == f"/tickets/{printers['ticket'].id}/" and "Fenwick merger" in ticket["text"]
+    assert "Fenwick contract" in transcript["text"]

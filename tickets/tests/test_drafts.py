@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.core import mail
+from django.db import connection
 from django.test import override_settings
 
 from helpdesk.models import AIInteraction
 from helpdesk.tests.test_ai_openai import OPENAI_TEST_SETTINGS, openai_vcr
 from tickets.errors import ActionNotAllowed, TicketError
-from tickets.models import TicketEvent
+from tickets.models import Comment, Ticket, TicketEvent
 from tickets.tests.test_triage import history, new_ticket
-from tickets.triage import ticket_draft_outcome, ticket_draft_reply
+from tickets.triage import ticket_draft_outcome, ticket_draft_reply, ticket_draft_send
 
 __all__ = ["history"]  # the fixture, shared with the triage tests
 
@@ -81,3 +85,34 @@ def test_it_streams_a_gpt4o_draft_through_the_same_service(history, site_a, cust
     assert "[7]" not in draft.body
     assert [source.cid for source in draft.sources] == [1, 2]
     assert AIInteraction.objects.get().provider == "openai"
+
+
+def test_concurrent_sends_of_one_draft_reply_once(
+    django_db_serialized_rollback, transactional_db, site_a, customer_a, engineer_a
+):
+    """Twenty clicks on "Send" at once: one reply, one email, one outcome; the others are told why."""
+    ticket = new_ticket(site_a, customer_a)
+    draft = ticket_draft_reply(ticket=ticket, actor=engineer_a)
+    mail.outbox.clear()
+    barrier = threading.Barrier(20)
+    refusals, errors = [], []
+
+    def send():
+        try:
+            barrier.wait(timeout=10)
+            ticket_draft_send(ticket=Ticket.objects.get(pk=ticket.pk), actor=engineer_a, body=draft.body)
+        except TicketError as refusal:
+            refusals.append(str(refusal))
+        except Exception as error:  # surfaced by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        for _ in range(20):
+            pool.submit(send)
+    assert errors == []
+    assert Comment.objects.filter(ticket=ticket, is_internal=False).count() == 1
+    assert len([message for message in mail.outbox if message.to == [customer_a.email]]) == 1
+    assert ticket.events.filter(kind=TicketEvent.Kind.AI_DRAFT, data__stage="outcome").count() == 1
+    assert refusals == ["There is no draft to send; draft a reply first."] * 19

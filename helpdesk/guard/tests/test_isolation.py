@@ -6,6 +6,9 @@ missing site filter would surface foreign rows in search. Each user then reads e
 every response, retrieved case, triage prompt and reply draft is searched for the markers of sites that
 user may not see. Prompt-injection text rides along in tickets, chats, articles and queries.
 
+Within a site, each customer's problem text carries a marker of its own (a customer sees the cases they
+requested): no response to a customer may show a colleague's, while searches must show their own.
+
 The direct-object test walks the URL resolver, so a new URL with an object id is covered without edits.
 """
 
@@ -26,6 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chat.models import Conversation, Message
+from chat.selectors import message_as_dict
 from chat.services import assistant_reply_ensure, conversation_start
 from helpdesk.ai.openai_provider import TRIAGE_INSTRUCTIONS
 from helpdesk.integrations.models import WebhookEvent
@@ -96,6 +100,7 @@ class World:
     markers: dict[int, str]  # site id -> marker
     users: list[User]
     engineers: dict[int, User]  # site id -> the engineer covering only that site
+    problems: dict[int, str]  # customer id -> the marker in that customer's problem texts
     tickets: list[Ticket] = field(default_factory=list)
     conversations: list[Conversation] = field(default_factory=list)
     articles: list[Article] = field(default_factory=list)
@@ -107,12 +112,15 @@ class World:
     def foreign_to_site(self, site: Site) -> set[str]:
         return {marker for site_id, marker in self.markers.items() if site_id != site.pk}
 
+    def colleagues_problems(self, customer: User) -> set[str]:
+        return {marker for user_id, marker in self.problems.items() if user_id != customer.pk}
+
 
 RUNS = itertools.count()  # distinct names per example; each example is rolled back anyway
 
 
 def build(spec: dict, run: int) -> World:
-    sites, markers, users, engineers = [], {}, [], {}
+    sites, markers, users, engineers, problems = [], {}, [], {}, {}
     for index, site_spec in enumerate(spec["sites"]):
         site = site_create(name=f"Client {run}-{index}", slug=f"client-{run}-{index}")
         sites.append(site)
@@ -120,12 +128,16 @@ def build(spec: dict, run: int) -> World:
         customer = user_create(
             username=f"cust-{run}-{index}", password=None, role=User.Role.CUSTOMER, site=site
         )
+        colleague = user_create(
+            username=f"coll-{run}-{index}", password=None, role=User.Role.CUSTOMER, site=site
+        )
         engineer = user_create(
             username=f"eng-{run}-{index}", password=None, role=User.Role.ENGINEER, covered_sites=[site]
         )
-        users += [customer, engineer]
+        users += [customer, colleague, engineer]
         engineers[site.pk] = engineer
-        site_spec["customer"], site_spec["engineer"] = customer, engineer
+        problems[customer.pk], problems[colleague.pk] = f"PROB{run}X{index}C", f"PROB{run}X{index}D"
+        site_spec["customer"], site_spec["colleague"] = customer, colleague
     users.append(
         user_create(
             username=f"eng-{run}-multi",
@@ -135,45 +147,52 @@ def build(spec: dict, run: int) -> World:
         )
     )
     users.append(user_create(username=f"admin-{run}", password=None, role=User.Role.ADMIN))
-    world = World(sites=sites, markers=markers, users=users, engineers=engineers)
+    world = World(sites=sites, markers=markers, users=users, engineers=engineers, problems=problems)
     for site, site_spec in zip(sites, spec["sites"], strict=True):
-        marker, customer = markers[site.pk], site_spec["customer"]
-        injection = site_spec["injection"]
-        for problem, resolved in site_spec["tickets"]:
+        marker, customer, colleague = markers[site.pk], site_spec["customer"], site_spec["colleague"]
+        injection, mine = site_spec["injection"], problems[customer.pk]
+        # The colleague's resolved ticket and transcript: the same site, not the customer's to read.
+        cases = [(customer, problem, resolved) for problem, resolved in site_spec["tickets"]]
+        for requester, problem, resolved in [*cases, (colleague, site_spec["chat"], True)]:
+            own = problems[requester.pk]
             if resolved:
                 ticket = resolved_ticket(
                     site=site,
-                    requester=customer,
-                    title=f"{marker} {PROBLEMS[problem]}",
-                    description=f"{PROBLEMS[problem]} (ref {marker}).{injection}",
+                    requester=requester,
+                    title=f"{marker} {own} {PROBLEMS[problem]}",
+                    description=f"{PROBLEMS[problem]} (ref {marker} {own}).{injection}",
                     resolution=f"{FIXES[problem]} Ticket {marker}.",
-                    comments=[(f"Internal {marker} note", True), (f"Reply {marker}", False)],
+                    comments=[(f"Internal {marker} {own} note", True), (f"Reply {marker} {own}", False)],
                 )
                 index_ticket(ticket.pk)
             else:
                 ticket = ticket_create(
                     site=site,
-                    requester=customer,
-                    title=f"{marker} {PROBLEMS[problem]}",
-                    description=f"{PROBLEMS[problem]} (ref {marker}).{injection}",
+                    requester=requester,
+                    title=f"{marker} {own} {PROBLEMS[problem]}",
+                    description=f"{PROBLEMS[problem]} (ref {marker} {own}).{injection}",
                 )
-                Comment.objects.create(ticket=ticket, site=site, author=customer, body=f"Any news {marker}?")
+                Comment.objects.create(ticket=ticket, site=site, author=requester, body=f"Any news {marker}?")
             world.tickets.append(ticket)
         conversation, _ = conversation_start(
-            site=site, customer=customer, body=f"{PROBLEMS[site_spec['chat']]} {marker}{injection}"
+            site=site, customer=customer, body=f"{PROBLEMS[site_spec['chat']]} {marker} {mine}{injection}"
         )
         world.conversations.append(conversation)
-        transcript = closed_conversation(
-            site=site,
-            customer=customer,
-            subject=f"{marker} {PROBLEMS[site_spec['transcript']]}",
-            turns=[
-                (Message.Author.CUSTOMER, f"{PROBLEMS[site_spec['transcript']]} {marker}"),
-                (Message.Author.ASSISTANT, f"{FIXES[site_spec['transcript']]} {marker}"),
-            ],
-        )
-        index_conversation(transcript.pk)
-        world.conversations.append(transcript)
+        for requester in (customer, colleague):
+            transcript = closed_conversation(
+                site=site,
+                customer=requester,
+                subject=f"{marker} {problems[requester.pk]} {PROBLEMS[site_spec['transcript']]}",
+                turns=[
+                    (
+                        Message.Author.CUSTOMER,
+                        f"{PROBLEMS[site_spec['transcript']]} {marker} {problems[requester.pk]}",
+                    ),
+                    (Message.Author.ASSISTANT, f"{FIXES[site_spec['transcript']]} {marker}"),
+                ],
+            )
+            index_conversation(transcript.pk)
+            world.conversations.append(transcript)
         if site_spec["article"] is not None:
             kb = article(
                 site=site,
@@ -270,12 +289,24 @@ def triage_prompt(site: Site, text: str) -> str:
     return render_prompt(build_messages(instructions=TRIAGE_INSTRUCTIONS, text=text, context=context))
 
 
+def searches(client: Client, queries: list[str]) -> list[dict]:
+    """What the similar-cases API answers for each query over tickets and over transcripts (k fits all)."""
+    found = []
+    for text, sources in itertools.product(queries, ("ticket", "transcript")):
+        response = client.get("/api/v1/retrieval/similar", {"text": text, "k": 20, "sources": sources})
+        assert response.status_code == 200, (text, sources, response.status_code)
+        found += response.json()
+    return found
+
+
 def check(world: World, question: str) -> None:
     client = Client()
     for user in world.users:
         foreign = world.foreign_markers(user)
         if not foreign:  # an admin sees every site: nothing of theirs can leak
             continue
+        if not user.is_staff_member:  # nor a colleague's problem text to a customer
+            foreign |= world.colleagues_problems(user)
         client.force_login(user)
         shown = set()
         for route, url in readable_urls(world, user, question):
@@ -289,6 +320,13 @@ def check(world: World, question: str) -> None:
                 shown |= leaks(body, set(world.markers.values()))
         # The control: the user's own sites' data was on the pages, so the markers do show when allowed.
         assert shown == set(world.markers.values()) - foreign, user.username
+        if not user.is_staff_member:
+            # Searching for their own transcript finds it in full and a colleague's only anonymized.
+            own = next(c.subject for c in world.conversations if c.customer_id == user.pk and c.closed_at)
+            found = searches(client, [question, own])
+            assert not leaks(repr(found), foreign), user.username
+            assert world.problems[user.pk] in repr(found), user.username
+            assert any(case["anonymized"] for case in found), user.username
     for site in world.sites:
         foreign = world.foreign_to_site(site)
         for case in similar_cases(site=site, text=question, k=20):
@@ -308,6 +346,8 @@ def check(world: World, question: str) -> None:
         reply = assistant_reply_ensure(question=question_message)
         assert reply is not None
         assert not leaks(reply.body + repr(reply.sources), world.foreign_to_site(conversation.site))
+        as_shown = repr(message_as_dict(reply, viewer=conversation.customer))
+        assert not leaks(as_shown, world.colleagues_problems(conversation.customer)), conversation.pk
 
 
 @settings(

@@ -85,3 +85,24 @@ def test_it_keeps_the_throttled_form_usable(client, customer_a):
     assert 'name="csrfmiddlewaretoken"' in response.text
     # A refused attempt is not itself counted, so waiting out the window is enough.
     assert LoginFailure.objects.filter(scope="username").count() == 5
+
+
+@pytest.mark.django_db
+def test_it_locks_the_account_whatever_unicode_spelling_of_the_username_is_used(client, customer_a):
+    # The login form applies NFKC, so each of these reaches the account "alice".
+    spellings = ["alice", "\uff41lice", "\uff21\uff2c\uff29\uff23\uff25", "al\u2170ce", "ALICE"]
+    for spelling in spellings:
+        assert attempt(client, spelling, "wrong-password").status_code == 200
+    for spelling in spellings:
+        response = attempt(client, spelling, PASSWORD, address="192.0.2.99")
+        assert response.status_code == 429, spelling
+    assert not logged_in(client)
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_look_alike_username_once_the_account_is_locked(client, customer_a):
+    for _ in range(5):
+        attempt(client, "alice", "wrong-password")
+    response = attempt(client, "\uff41lice", PASSWORD, address="192.0.2.99")
+    assert response.status_code == 429
+    assert not logged_in(client)
