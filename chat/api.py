@@ -8,9 +8,11 @@ limit 429 with Retry-After, another site's conversation 404.
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Router, Status
+from ninja.errors import ValidationError
 
 from chat.schemas import (
     ConversationOut,
+    ConversationPatchIn,
     ErrorOut,
     ExchangeOut,
     FeedbackIn,
@@ -28,6 +30,7 @@ from chat.selectors import (
 from chat.services import (
     ConversationClosed,
     assistant_reply_ensure,
+    conversation_category_set,
     conversation_escalate,
     conversation_resolve,
     conversation_start,
@@ -36,6 +39,7 @@ from chat.services import (
 )
 from helpdesk.integrations.auth import api_auth
 from helpdesk.ratelimit import rate_limit_hit
+from tickets.models import Category
 
 router = Router(tags=["chat"], auth=api_auth)
 
@@ -76,6 +80,20 @@ def conversation_create(request: HttpRequest, payload: MessageIn):
 @router.get("/conversations/{conversation_id}", response=ConversationOut)
 def conversation_detail(request: HttpRequest, conversation_id: int):
     return conversation_get_for_user(user=request.auth, pk=conversation_id)
+
+
+@router.patch("/conversations/{conversation_id}", response=ConversationOut)
+def conversation_update(request: HttpRequest, conversation_id: int, payload: ConversationPatchIn):
+    """Staff of the site: set the conversation's category (it stands, and it trains the site's triage)."""
+    conversation = conversation_get_for_user(user=request.auth, pk=conversation_id)
+    # Categories are global reference data (not tenant rows), so a plain lookup is safe here.
+    category = Category.objects.filter(slug=payload.category).first()
+    if category is None:
+        message = f"Unknown category {payload.category!r}."
+        raise ValidationError([{"loc": ["body", "category"], "msg": message, "type": "value_error"}])
+    return conversation_category_set(
+        site=conversation.site, conversation=conversation, user=request.auth, category=category
+    )
 
 
 @router.get("/conversations/{conversation_id}/messages", response=list[MessageOut])

@@ -2,6 +2,7 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 
 from chat.services import message_max_length
+from tickets.models import Category
 
 
 class MessageForm(forms.Form):
@@ -26,3 +27,17 @@ class MessageForm(forms.Form):
 class FeedbackForm(forms.Form):
     helpful = forms.ChoiceField(choices=[("yes", "Helpful"), ("no", "Not helpful")])
     comment = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CategoryForm(forms.Form):
+    """An engineer's category for a conversation."""
+
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.all(),
+        empty_label="Choose a category",
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        error_messages={
+            "required": "Choose a category.",
+            "invalid_choice": "Choose one of the categories in the list.",
+        },
+    )

@@ -15,6 +15,11 @@ class Conversation(models.Model):
         DEFLECTED = "deflected", "Solved by the assistant"
         ESCALATED = "escalated", "Turned into a ticket"
 
+    class CategorySource(models.TextChoices):
+        AI = "ai", "Triaged when it closed"
+        TICKET = "ticket", "From its ticket"
+        ENGINEER = "engineer", "Set by an engineer"
+
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="conversations")
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations"
@@ -23,6 +28,12 @@ class Conversation(models.Model):
         "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
     )
     subject = models.CharField(max_length=200, blank=True)
+    # What the conversation was about: triaged when it closes, inherited from its ticket, or set by an
+    # engineer (whose choice stands); categorized conversations teach the site's triage like tickets.
+    category = models.ForeignKey(
+        "tickets.Category", null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    )
+    category_source = models.CharField(max_length=10, choices=CategorySource.choices, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.NONE, blank=True)
     # The browser's idempotency key for the form that started the conversation (a double submit is one chat).
@@ -141,6 +152,28 @@ class MessageFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{'helpful' if self.helpful else 'not helpful'}: message {self.message_id}"
+
+
+class ConversationEvent(models.Model):
+    """A decision about a conversation after the fact, kept for the audit and the evals: so far its
+    category (who decided, how sure, what it replaced)."""
+
+    class Kind(models.TextChoices):
+        CATEGORIZED = "categorized", "Categorized"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    message = models.CharField(max_length=300, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} (conversation {self.conversation_id}): {self.message}"
 
 
 class RateLimitWindow(models.Model):

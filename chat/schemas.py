@@ -12,6 +12,10 @@ class MessageIn(Schema):
     )
 
 
+class ConversationPatchIn(Schema):
+    category: str = Field(..., min_length=1, max_length=40, description="Category slug (staff of the site)")
+
+
 class FeedbackIn(Schema):
     helpful: bool
     comment: str = Field("", max_length=1000)
@@ -53,9 +57,15 @@ class ConversationOut(Schema):
     state: str
     outcome: str
     ticket_id: int | None
+    category: str | None = Field(description="Category slug")
+    category_source: str = Field(description="Who set the category: ai, ticket, engineer (empty: nobody)")
     assistant_active: bool
     last_seq: int
     created_at: datetime
+
+    @staticmethod
+    def resolve_category(obj) -> str | None:
+        return obj.category.slug if obj.category_id else None
 
 
 class ExchangeOut(Schema):

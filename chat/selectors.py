@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Avg, Count, Q, QuerySet
@@ -16,11 +17,14 @@ from chat.safety import DEFAULTS_BY_SLUG, IncidentSpec, lines
 from helpdesk.models import User
 from helpdesk.tenancy import scope_to_user, visible_sites
 from retrieval.citations import sources_for_viewer
+from tickets.models import Ticket
 
 
 def conversations_for_user(*, user: User) -> QuerySet[Conversation]:
     """Customers see their own conversations; engineers those of the sites they cover; admins all."""
-    conversations = scope_to_user(Conversation.objects.select_related("site", "customer", "ticket"), user)
+    conversations = scope_to_user(
+        Conversation.objects.select_related("site", "customer", "ticket", "category"), user
+    )
     if not user.is_staff_member:
         conversations = conversations.filter(customer=user)
     return conversations
@@ -57,6 +61,28 @@ def pending_question(*, conversation: Conversation) -> Message | None:
         Message.objects.filter(conversation_id=conversation.pk, awaits_reply=True, reply__isnull=True)
         .order_by("-seq")
         .first()
+    )
+
+
+def orphaned_questions(*, stale_before: datetime, asked_after: datetime, limit: int) -> QuerySet[Message]:
+    """Questions of conversations the assistant still answers that nobody is answering: claimed before
+    `stale_before` (the claimer died), or never claimed and asked before it. Oldest first, across sites:
+    the sweep that reads this answers each within its own site."""
+    return (
+        Message.objects.filter(
+            author_kind=Message.Author.CUSTOMER,
+            awaits_reply=True,
+            reply__isnull=True,
+            conversation__state=Conversation.State.OPEN,
+            conversation__outcome=Conversation.Outcome.NONE,
+            created_at__gt=asked_after,
+        )
+        .filter(
+            Q(reply_claimed_at__lt=stale_before)
+            | Q(reply_claimed_at__isnull=True, created_at__lt=stale_before)
+        )
+        .select_related("conversation__site")
+        .order_by("created_at")[:limit]
     )
 
 
@@ -158,6 +184,13 @@ def conversation_handoff_summary(*, conversation: Conversation) -> HandoffSummar
     return HandoffSummary(title=title, description=description)
 
 
+def conversation_customer_text(*, conversation: Conversation) -> str:
+    """What the customer asked: the subject, then their messages in order (the text a closed conversation
+    is triaged from, shaped like its training example in tickets.classifier)."""
+    said = Message.objects.filter(conversation_id=conversation.pk, author_kind=Message.Author.CUSTOMER)
+    return "\n\n".join([conversation.subject, *said.order_by("seq").values_list("body", flat=True)]).strip()
+
+
 def conversation_messages_for_ticket(*, ticket, user: User) -> list[Message]:
     """All chat messages of a ticket's conversations the user may see (the ticket page's "Conversation")."""
     conversations = conversations_for_user(user=user).filter(ticket_id=ticket.pk)
@@ -180,7 +213,7 @@ def ticket_url(ticket_id: int) -> str | None:
 
 def chat_insights(*, user: User) -> list[dict]:
     """Per visible site: conversations, deflection rate, helpfulness, average answer latency, off-topic
-    questions and the customers' languages (most frequent first)."""
+    questions, the customers' languages (most frequent first) and conversations and tickets per category."""
     sites = visible_sites(user).order_by("name")
     conversation_counts = {
         row["site"]: row
@@ -209,6 +242,7 @@ def chat_insights(*, user: User) -> list[dict]:
             off_topic=Count("pk", filter=Q(route=Message.Route.OFF_TOPIC)),
         )
     }
+    categories = _category_counts(sites)
     languages: dict[int, list[tuple[str, int]]] = {}
     for row in (
         Message.objects.filter(site__in=sites, author_kind=Message.Author.ASSISTANT)
@@ -240,9 +274,47 @@ def chat_insights(*, user: User) -> list[dict]:
                 "avg_first_token_ms": latency.get("first_token"),
                 "off_topic": latency.get("off_topic", 0),
                 "languages": languages.get(site.pk, []),
+                "categories": categories.get(site.pk, []),
             }
         )
     return rows
+
+
+def _category_counts(sites) -> dict[int, list[dict]]:
+    """Per site and category (most conversations first): conversations beside tickets, and the share of
+    the category's decided conversations the assistant solved."""
+    counts: dict[tuple[int, str], dict] = {}
+    for row in (
+        Conversation.objects.filter(site__in=sites, category__isnull=False)
+        .values("site", "category__name")
+        .annotate(
+            conversations=Count("pk"),
+            deflected=Count("pk", filter=Q(outcome=Conversation.Outcome.DEFLECTED)),
+            escalated=Count("pk", filter=Q(outcome=Conversation.Outcome.ESCALATED)),
+        )
+    ):
+        counts[row["site"], row["category__name"]] = row
+    for row in (
+        Ticket.objects.filter(site__in=sites, category__isnull=False)
+        .values("site", "category__name")
+        .annotate(tickets=Count("pk"))
+    ):
+        counts.setdefault((row["site"], row["category__name"]), {})["tickets"] = row["tickets"]
+    by_site: dict[int, list[dict]] = {}
+    for (site_id, name), row in counts.items():
+        deflected, escalated = row.get("deflected", 0), row.get("escalated", 0)
+        by_site.setdefault(site_id, []).append(
+            {
+                "category": name,
+                "conversations": row.get("conversations", 0),
+                "tickets": row.get("tickets", 0),
+                "deflected": deflected,
+                "deflection_rate": deflected / (deflected + escalated) if deflected + escalated else None,
+            }
+        )
+    for rows in by_site.values():
+        rows.sort(key=lambda row: (-row["conversations"], -row["tickets"], row["category"]))
+    return by_site
 
 
 def incident_types_for_site(*, site) -> list[IncidentSpec]:

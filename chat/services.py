@@ -23,14 +23,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from chat.models import Conversation, Message, MessageFeedback
-from chat.selectors import conversation_handoff_summary
+from chat.models import Conversation, ConversationEvent, Message, MessageFeedback
+from chat.selectors import conversation_customer_text, conversation_handoff_summary, orphaned_questions
 from helpdesk.models import Site, User
+from tickets.models import Category, Ticket
 
 logger = logging.getLogger(__name__)
 
 # A claim older than this is taken to belong to a process that died mid-answer; another may take over.
 REPLY_CLAIM_TIMEOUT = timedelta(seconds=getattr(settings, "CHAT_REPLY_TIMEOUT_SECONDS", 120))
+# The sweep of orphaned questions leaves older ones alone (see orphaned_questions_answer).
+ORPHAN_MAX_AGE = timedelta(days=1)
 UNAVAILABLE_REPLY = (
     "Sorry, the assistant cannot answer right now. Choose \u201cI still need help\u201d and an engineer "
     "will take it from here."
@@ -368,6 +371,28 @@ def assistant_reply_ensure(*, question: Message) -> Message | None:
             return reply
 
 
+def orphaned_questions_answer(*, limit: int = 50) -> int:
+    """Answer questions left waiting by a crash, e.g. an API request cut off mid-answer (the web page
+    recovers by itself when it reconnects); returns how many this run answered.
+
+    Each question goes through the claim, so a concurrent sweep, a reconnecting page or a retrying
+    client never adds a second reply, and a claim that is still fresh is left to its owner. Questions
+    older than ORPHAN_MAX_AGE stay unanswered: by then the customer has moved on.
+    """
+    now = timezone.now()
+    answered = 0
+    questions = orphaned_questions(
+        stale_before=now - REPLY_CLAIM_TIMEOUT, asked_after=now - ORPHAN_MAX_AGE, limit=limit
+    )
+    for question in questions:
+        if not assistant_reply_claim(question=question):
+            continue
+        for item in assistant_reply_stream(question=question):
+            if isinstance(item, ReplyDone):
+                answered += 1
+    return answered
+
+
 # --- Decisions ----------------------------------------------------------------------------------------
 
 
@@ -399,6 +424,7 @@ def _close(conversation: Conversation, *, outcome: str) -> Conversation:
     conversation.save(update_fields=["state", "outcome", "closed_at"])
     conversation_id = conversation.pk
     transaction.on_commit(lambda: _enqueue("knowledge.tasks.index_conversation", conversation_id))
+    transaction.on_commit(lambda: _enqueue("chat.tasks.conversation_categorize", conversation_id))
     return conversation
 
 
@@ -475,6 +501,170 @@ def feedback_set(
         message=message, defaults={"site": message.site, "helpful": helpful, "comment": comment}
     )
     return feedback
+
+
+# --- Categories ---------------------------------------------------------------------------------------
+
+CategorySource = Conversation.CategorySource
+
+
+def _category_event(conversation: Conversation, *, message: str, data: dict, actor: User | None = None):
+    return ConversationEvent.objects.create(
+        conversation=conversation,
+        site_id=conversation.site_id,
+        kind=ConversationEvent.Kind.CATEGORIZED,
+        actor=actor,
+        message=message[:300],
+        data=data,
+    )
+
+
+def _category_set(
+    conversation: Conversation,
+    *,
+    category: Category,
+    source: str,
+    message: str,
+    actor: User | None = None,
+    **data,
+) -> Conversation:
+    """Set the category and record who decided; a closed conversation is re-indexed with it (its
+    document's category votes in the neighbour vote)."""
+    previous = conversation.category
+    conversation.category, conversation.category_source = category, source
+    conversation.save(update_fields=["category", "category_source"])
+    _category_event(
+        conversation,
+        actor=actor,
+        message=message,
+        data={"category": category.slug, "source": source, "previous": previous.slug if previous else None}
+        | data,
+    )
+    if not conversation.is_open:
+        conversation_id = conversation.pk
+        transaction.on_commit(lambda: _enqueue("knowledge.tasks.index_conversation", conversation_id))
+    return conversation
+
+
+def _awaits_triage(conversation: Conversation) -> bool:
+    """Closed, with no category and no decision about one yet (an unsure triage is a decision)."""
+    return (
+        not conversation.is_open
+        and conversation.category_id is None
+        and not conversation.events.filter(kind=ConversationEvent.Kind.CATEGORIZED).exists()
+    )
+
+
+def conversation_triage(*, conversation_id: int, provider=None) -> Conversation | None:
+    """Categorize a closed conversation as a new ticket is triaged (tickets.triage).
+
+    1. an escalated conversation whose ticket has a category takes it (no AI call);
+    2. otherwise the customer's words are grounded and categorized by the same provider call, and the
+       category applied only when the provider is confident (not needs_human), under the row lock;
+    3. either way an event records the category (or the doubt), the confidence and who decided.
+    Safe to run twice. When retrieval or every provider fails the conversation stays uncategorized
+    (logged): the AI is never the reason anything else about it changes.
+    """
+    from helpdesk.ai import AIUnavailable, get_provider
+    from tickets.triage import categorize_text, grounding_for
+
+    conversation = (
+        Conversation.objects.select_related("site", "ticket__category").filter(pk=conversation_id).first()
+    )
+    if conversation is None or not _awaits_triage(conversation):
+        return conversation
+    if conversation.ticket_id and conversation.ticket.category_id:
+        conversations_category_from_ticket(ticket=conversation.ticket)
+        return Conversation.objects.get(pk=conversation.pk)
+    text = conversation_customer_text(conversation=conversation)
+    try:
+        context, classification = grounding_for(site=conversation.site, text=text)
+        result = categorize_text(
+            site=conversation.site,
+            text=text,
+            context=context,
+            provider=provider or get_provider(),
+            classification=classification,
+        )
+    except AIUnavailable:
+        logger.warning("no AI provider answered: conversation %s left uncategorized", conversation.pk)
+        return conversation
+    except Exception:
+        logger.exception("triage of conversation %s failed: left uncategorized", conversation.pk)
+        return conversation
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        if not _awaits_triage(conversation):
+            return conversation
+        category = None
+        if not result.needs_human and result.category:
+            category = Category.objects.filter(slug=result.category).first()
+        data = {
+            "confidence": result.confidence,
+            "needs_human": result.needs_human,
+            "sources": result.sources,
+            "provider": result.answered_by,
+        }
+        if category is None:
+            _category_event(
+                conversation,
+                message=f"Unsure ({result.confidence:.0%}): left uncategorized",
+                data={"category": None, "source": CategorySource.AI, "suggested": result.category, **data},
+            )
+            return conversation
+        return _category_set(
+            conversation,
+            category=category,
+            source=CategorySource.AI,
+            message=f"Categorized as {category.slug} ({result.confidence:.0%})",
+            **data,
+        )
+
+
+@transaction.atomic
+def conversations_category_from_ticket(*, ticket: Ticket) -> int:
+    """Give a ticket's category to the conversations it came from, except where an engineer chose the
+    conversation's category; returns how many changed."""
+    if ticket.category_id is None:
+        return 0
+    conversations = list(
+        Conversation.objects.select_for_update()
+        .filter(ticket_id=ticket.pk, site_id=ticket.site_id)
+        .exclude(category_source=CategorySource.ENGINEER)
+        .exclude(category_id=ticket.category_id, category_source=CategorySource.TICKET)
+    )
+    for conversation in conversations:
+        _category_set(
+            conversation,
+            category=ticket.category,
+            source=CategorySource.TICKET,
+            message=f"Category {ticket.category.slug} from ticket #{ticket.pk}",
+            ticket_id=ticket.pk,
+        )
+    return len(conversations)
+
+
+@transaction.atomic
+def conversation_category_set(
+    *, site: Site, conversation: Conversation, user: User, category: Category
+) -> Conversation:
+    """An engineer's category for the conversation: recorded as a correction of what it replaced, and final
+    (neither triage nor its ticket's category overwrite it); closed, it is in the site's next training."""
+    from tickets.lifecycle import covers_site
+
+    conversation = _locked(site, conversation)
+    if not (user.is_helpdesk_admin or covers_site(user, site.pk)):
+        raise PermissionDenied("Only engineers covering this site set a conversation's category.")
+    if conversation.category_id == category.pk and conversation.category_source == CategorySource.ENGINEER:
+        return conversation
+    return _category_set(
+        conversation,
+        category=category,
+        source=CategorySource.ENGINEER,
+        actor=user,
+        message=f"{user.display_name} set the category to {category.slug}",
+        previous_source=conversation.category_source,
+    )
 
 
 # --- Security incidents (chat.safety) -----------------------------------------------------------------

@@ -1,11 +1,23 @@
 """django-q2 entry points of the chat; safe to run twice."""
 
+from chat import services
 from helpdesk.ratelimit import rate_limit_prune
 
 
 def ratelimit_windows_prune() -> int:
     """Drop rate-limit counters older than a day (schedule: hourly)."""
     return rate_limit_prune()
+
+
+def orphaned_questions_answer() -> int:
+    """Answer the questions a crash left waiting, each exactly once (schedule: every minute)."""
+    return services.orphaned_questions_answer()
+
+
+def conversation_categorize(conversation_id: int) -> str:
+    """Queued when a conversation closes: its category, from its ticket or triaged like a ticket."""
+    conversation = services.conversation_triage(conversation_id=conversation_id)
+    return conversation.category_source if conversation else ""
 
 
 def incident_engineers_notify(ticket_id: int) -> int:

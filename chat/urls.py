@@ -14,5 +14,6 @@ urlpatterns = [
     path("<int:pk>/resolve/", views.resolve, name="resolve"),
     path("<int:pk>/escalate/", views.escalate, name="escalate"),
     path("<int:pk>/close/", views.close, name="close"),
+    path("<int:pk>/category/", views.category, name="category"),
     path("messages/<int:message_pk>/feedback/", views.feedback, name="feedback"),
 ]

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from chat import live
-from chat.forms import FeedbackForm, MessageForm
+from chat.forms import CategoryForm, FeedbackForm, MessageForm
 from chat.models import Message
 from chat.selectors import (
     chat_insights,
@@ -26,6 +26,7 @@ from chat.selectors import (
 )
 from chat.services import (
     ConversationClosed,
+    conversation_category_set,
     conversation_close,
     conversation_escalate,
     conversation_resolve,
@@ -94,9 +95,11 @@ def start(request: HttpRequest) -> HttpResponse:
     return redirect(conversation.get_absolute_url())
 
 
-def _conversation_context(request: HttpRequest, conversation, form=None) -> dict:
+def _conversation_context(request: HttpRequest, conversation, form=None, category_form=None) -> dict:
     pending = pending_question(conversation=conversation)
     user = request.user
+    if category_form is None and user.is_staff_member:
+        category_form = CategoryForm(initial={"category": conversation.category_id})
     chat_messages = messages_after(conversation=conversation, after_seq=0, limit=1000)
     return {
         "conversation": conversation,
@@ -106,6 +109,7 @@ def _conversation_context(request: HttpRequest, conversation, form=None) -> dict
         "pending": pending,
         "is_customer": user.pk == conversation.customer_id,
         "ticket_url": ticket_url(conversation.ticket_id) if conversation.ticket_id else None,
+        "category_form": category_form,
     }
 
 
@@ -184,6 +188,23 @@ def escalate(request: HttpRequest, pk: int) -> HttpResponse:
 def close(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = conversation_get_for_user(user=request.user, pk=pk)
     conversation_close(site=conversation.site, conversation=conversation, user=request.user)
+    return redirect(conversation.get_absolute_url())
+
+
+@login_required
+@require_POST
+def category(request: HttpRequest, pk: int) -> HttpResponse:
+    """Engineers of the site: set or correct the conversation's category (it stands, and it trains triage)."""
+    conversation = conversation_get_for_user(user=request.user, pk=pk)
+    form = CategoryForm(request.POST)
+    if not form.is_valid():
+        context = _conversation_context(request, conversation, category_form=form)
+        return render(request, "chat/conversation.html", context, status=422)
+    chosen = form.cleaned_data["category"]
+    conversation_category_set(
+        site=conversation.site, conversation=conversation, user=request.user, category=chosen
+    )
+    flash.success(request, f"Category set to {chosen}.")
     return redirect(conversation.get_absolute_url())
 
 

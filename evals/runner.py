@@ -45,6 +45,7 @@ class RunOptions:
     cassette: Path | None = None
     record: bool = False
     split: str | None = None
+    tickets_as_chats: bool = False
 
 
 class EvalsError(Exception):
@@ -622,6 +623,8 @@ def run_evals(options: RunOptions, *, echo: Callable[[str], None] = lambda _mess
     from retrieval.embedders import model_name_for
 
     dataset = load_dataset(options.dataset).only_split(options.split).limited(options.limit)
+    if options.tickets_as_chats:
+        dataset = dataset.tickets_as_chats()
     recording = openai_recording(options, dataset)
     run_id = new_run_id()
     started_at, started = timezone.now(), time.monotonic()

@@ -133,6 +133,8 @@ class Sandbox:
                     site=site,
                     customer=requester,
                     subject=document.title[:200],
+                    category=category,  # the dataset's label, as triage on close would have set it
+                    category_source=Conversation.CategorySource.AI if category else "",
                     state=Conversation.State.CLOSED,
                     closed_at=now,
                 )

@@ -19,8 +19,10 @@ from ninja.parser import Parser
 
 from chat.api import router as chat_router
 from helpdesk.ai.base import AIUnavailable
+from helpdesk.integrations import idempotency
 from helpdesk.integrations.api import integrations_router, me_router, sites_router, tokens_router
 from helpdesk.integrations.auth import api_auth
+from helpdesk.integrations.services import IdempotencyKeyReused
 from helpdesk.ratelimit import RateLimited
 from helpdesk.security import body_too_large_message
 from knowledge.api import router as knowledge_router
@@ -113,6 +115,7 @@ class HelpdeskAPI(NinjaAPI):
                 # Errors have one shape whatever a router declared: they all leave through the handlers below.
                 for status, description in ERROR_STATUSES.items():
                     responses[status] = {"description": description, **error_ref}
+        idempotency.document_header(schema)
         return schema
 
 
@@ -125,6 +128,9 @@ api = HelpdeskAPI(
     parser=HelpdeskParser(),
     docs_url="/docs",
 )
+# Every creating POST accepts an Idempotency-Key (helpdesk.integrations.idempotency).
+api.add_decorator(idempotency.in_transaction, mode="view")
+api.add_decorator(idempotency.replay_or_claim, mode="operation")
 
 
 def error_response(
@@ -223,6 +229,12 @@ def on_ticket_error(request: HttpRequest, exc: TicketError) -> HttpResponse:
     kind = "attachment_rejected" if isinstance(exc, AttachmentRejected) else "value_error"
     field = "file" if isinstance(exc, AttachmentRejected) else "__all__"
     return error_response(request, 422, str(exc), [{"loc": ["body", field], "msg": str(exc), "type": kind}])
+
+
+@api.exception_handler(IdempotencyKeyReused)
+def on_idempotency_key_reused(request: HttpRequest, exc: IdempotencyKeyReused) -> HttpResponse:
+    error = {"loc": ["header", "Idempotency-Key"], "msg": str(exc), "type": "idempotency_key_reused"}
+    return error_response(request, 422, str(exc), [error])
 
 
 @api.exception_handler(AIUnavailable)

@@ -22,8 +22,19 @@ PERIODIC_JOBS = [
         "schedule_type": Schedule.DAILY,
     },
     {
+        "name": "chat: answer questions left waiting by a crash",
+        "func": "chat.tasks.orphaned_questions_answer",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 1,
+    },
+    {
         "name": "chat: prune old rate-limit windows",
         "func": "chat.tasks.ratelimit_windows_prune",
+        "schedule_type": Schedule.HOURLY,
+    },
+    {
+        "name": "helpdesk: forget API Idempotency-Keys older than a day",
+        "func": "helpdesk.integrations.tasks.idempotency_keys_prune",
         "schedule_type": Schedule.HOURLY,
     },
 ]

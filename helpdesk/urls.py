@@ -7,6 +7,9 @@ from helpdesk import views
 from helpdesk.api import api
 from helpdesk.guard.views import GuardedPasswordResetView
 
+# A body beyond DATA_UPLOAD_MAX_MEMORY_SIZE is a 413, and every refused request gets a sentence.
+handler400 = "helpdesk.views.bad_request"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),

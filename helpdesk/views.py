@@ -59,7 +59,9 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
         return error_page(request, status=413, message=body_too_large_message())
     if isinstance(exception, NulInQuery):
         return error_page(request, status=400, message=str(exception))
-    return error_page(request, status=400, message="The request could not be understood. Go back and try again.")
+    return error_page(
+        request, status=400, message="The request could not be understood. Go back and try again."
+    )
 
 
 # --- Profile: display name and contact, picture, password --------------------------------------------

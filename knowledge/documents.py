@@ -95,7 +95,6 @@ def conversation_source(conversation: Conversation) -> SourceText | None:
     first_question = next(m.body.strip() for m in messages if m.author_kind == Message.Author.CUSTOMER)
     title = conversation.subject or tokens.truncate(first_question, 20)
     answers = [m.body.strip() for m in messages if m.author_kind != Message.Author.CUSTOMER]
-    ticket = conversation.ticket
     return SourceText(
         source_type=SourceType.TRANSCRIPT,
         source_id=conversation.pk,
@@ -103,9 +102,16 @@ def conversation_source(conversation: Conversation) -> SourceText | None:
         link={"conversation": conversation},
         title=title[:200],
         text="\n\n".join([title, *lines]),
-        category=ticket.category.slug if ticket and ticket.category_id else "",
+        category=_conversation_category(conversation),
         resolution=answers[-1] if answers else "",
     )
+
+
+def _conversation_category(conversation: Conversation) -> str:
+    if conversation.category_id:
+        return conversation.category.slug
+    ticket = conversation.ticket
+    return ticket.category.slug if ticket and ticket.category_id else ""
 
 
 def article_source(article: Article) -> SourceText | None:

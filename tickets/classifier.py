@@ -1,4 +1,5 @@
-"""The per-site triage classifier: trained on the site's own resolved tickets, never on another site's.
+"""The per-site triage classifier: trained on the site's own resolved tickets and categorized closed
+conversations, never on another site's.
 
 Features are the ticket text's TF-IDF (words and word pairs) beside its sentence embedding; a
 class-balanced logistic regression (scikit-learn) reads them. Its probabilities are mixed with a
@@ -33,6 +34,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 
+from chat.models import Conversation, Message
 from helpdesk.ai.base import CategoryPrediction
 from helpdesk.models import Site
 from retrieval.embedders import Embedder, get_embedder
@@ -42,7 +44,7 @@ from tickets.selectors import ticket_text
 logger = logging.getLogger(__name__)
 
 MIN_EXAMPLES = 30
-RETRAIN_AFTER = 10  # resolved tickets created or re-categorized since the last training
+RETRAIN_AFTER = 10  # resolved tickets or categorized chats new or re-categorized since the last training
 FOLDS = 5
 NEIGHBOURS = 5
 MIXES = (0.0, 0.25, 0.5, 0.75, 1.0)  # the regression's share of the mixed probabilities
@@ -169,7 +171,8 @@ def _cross_fitted(top: np.ndarray, correct: np.ndarray) -> np.ndarray:
 
 
 def training_tickets(site: Site):
-    """The site's resolved or closed categorized tickets: the only rows a site's model may learn from."""
+    """The site's resolved or closed categorized tickets: with its categorized closed conversations, the
+    only rows a site's model may learn from."""
     return (
         Ticket.objects.filter(site=site, state__in=TRAINED_STATES, category__isnull=False)
         .select_related("category")
@@ -177,24 +180,63 @@ def training_tickets(site: Site):
     )
 
 
+def training_conversations(site: Site):
+    """The site's closed conversations with a category (triaged, inherited or set by an engineer)."""
+    return (
+        Conversation.objects.filter(site=site, state=Conversation.State.CLOSED, category__isnull=False)
+        .select_related("category")
+        .order_by("pk")
+    )
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled past case as a new one would be asked: whole, and by its title alone."""
+
+    text: str
+    title: str
+    label: str
+
+
+def training_examples(site: Site) -> tuple[list[Example], dict[str, int]]:
+    """Every labelled past case of the site (tickets, then chats) and how many of each kind."""
+    tickets = [Example(ticket_text(t), t.title, t.category.slug) for t in training_tickets(site)]
+    conversations = list(training_conversations(site))
+    asked: dict[int, list[str]] = defaultdict(list)
+    for conversation_id, body in (
+        Message.objects.filter(conversation__in=conversations, author_kind=Message.Author.CUSTOMER)
+        .order_by("conversation_id", "seq")
+        .values_list("conversation_id", "body")
+    ):
+        asked[conversation_id].append(body)
+    chats = [
+        Example(
+            "\n\n".join([c.subject, *asked[c.pk]]), c.subject or (asked[c.pk] or [""])[0], c.category.slug
+        )
+        for c in conversations
+        if asked[c.pk] or c.subject
+    ]
+    return tickets + chats, {"tickets": len(tickets), "conversations": len(chats)}
+
+
 def train_site_classifier(*, site: Site, embedder: Embedder | None = None) -> TriageModel | None:
     """Train, calibrate and store the site's classifier; None (and any old model removed) when the site's
     history is too small to learn from."""
     embedder = embedder or get_embedder()
-    tickets = list(training_tickets(site))
-    labels = np.array([ticket.category.slug for ticket in tickets])
+    examples, kinds = training_examples(site)
+    labels = np.array([example.label for example in examples])
     counts = defaultdict(int)
     for label in labels:
         counts[label] += 1
-    if len(tickets) < MIN_EXAMPLES or sum(1 for n in counts.values() if n >= 2) < 2:
+    if len(examples) < MIN_EXAMPLES or sum(1 for n in counts.values() if n >= 2) < 2:
         TriageModel.objects.filter(site=site, embedding_model=embedder.model_name).delete()
         return None
     keep = np.array([counts[label] >= 2 for label in labels])  # a category seen once cannot be held out
-    tickets = [ticket for ticket, kept in zip(tickets, keep, strict=True) if kept]
+    examples = [example for example, kept in zip(examples, keep, strict=True) if kept]
     labels = labels[keep]
-    texts = [ticket_text(ticket) for ticket in tickets]
+    texts = [example.text for example in examples]
     vectors = np.asarray(embedder.embed(texts), dtype=np.float32)
-    titles = [ticket.title for ticket in tickets]
+    titles = [example.title for example in examples]
     title_vectors = np.asarray(embedder.embed(titles), dtype=np.float32)
     classes = np.unique(labels)
     regression_oof, vote_oof = _out_of_fold(
@@ -218,6 +260,7 @@ def train_site_classifier(*, site: Site, embedder: Embedder | None = None) -> Tr
     pickle.dump(classifier, buffer, protocol=pickle.HIGHEST_PROTOCOL)
     calibration = reliability(_cross_fitted(top, correct), correct)
     calibration["held_out_accuracy"] = round(float(correct.mean()), 4)
+    calibration["training_set"] = kinds
     calibration["mix_scores"] = {str(m): round(v / 2, 4) for m, v in scored.items()}
     with transaction.atomic():
         model, _ = TriageModel.objects.update_or_create(
@@ -225,7 +268,7 @@ def train_site_classifier(*, site: Site, embedder: Embedder | None = None) -> Tr
             embedding_model=embedder.model_name,
             defaults={
                 "model": buffer.getvalue(),
-                "examples": len(tickets),
+                "examples": len(examples),
                 "categories": len(classes),
                 "regression_share": mix,
                 "calibration": calibration,
@@ -234,8 +277,8 @@ def train_site_classifier(*, site: Site, embedder: Embedder | None = None) -> Tr
         )
     _loaded.pop(site.pk, None)
     logger.info(
-        "site %s triage model: %d tickets, %d categories, mix %.2f, held-out accuracy %.3f",
-        site.pk, len(tickets), len(classes), mix, correct.mean(),
+        "site %s triage model: %d tickets and %d chats, %d categories, mix %.2f, held-out accuracy %.3f",
+        site.pk, kinds["tickets"], kinds["conversations"], len(classes), mix, correct.mean(),
     )  # fmt: skip
     return model
 
@@ -243,10 +286,11 @@ def train_site_classifier(*, site: Site, embedder: Embedder | None = None) -> Tr
 def needs_retraining(site: Site, model_name: str) -> bool:
     """No model yet (with enough history to make one), or enough resolved tickets new or changed since."""
     model = TriageModel.objects.filter(site=site, embedding_model=model_name).first()
-    tickets = training_tickets(site)
+    tickets, conversations = training_tickets(site), training_conversations(site)
     if model is None:
-        return tickets.count() >= MIN_EXAMPLES
-    return tickets.filter(updated_at__gt=model.trained_at).count() >= RETRAIN_AFTER
+        return tickets.count() + conversations.count() >= MIN_EXAMPLES
+    changed = tickets.filter(updated_at__gt=model.trained_at).count()
+    return changed + conversations.filter(closed_at__gt=model.trained_at).count() >= RETRAIN_AFTER
 
 
 _loaded: dict[int, tuple[object, SiteClassifier]] = {}

@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 
 from tickets.models import Category, Priority, TicketState
@@ -45,6 +47,12 @@ class TicketCreateForm(BootstrapForm):
     title = forms.CharField(max_length=200, label="Subject")
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="What happened?")
     attachments = MultipleFileField(help_text=ATTACHMENT_HELP)
+    # A fresh key per rendered form: submitting it twice (even at once) opens one ticket.
+    client_key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client_key"].initial = uuid.uuid4().hex
 
 
 class ReplyForm(BootstrapForm):

@@ -95,6 +95,8 @@ class Ticket(models.Model):
     )
     state = models.CharField(max_length=24, choices=TicketState.choices, default=TicketState.NEW)
     source = models.CharField(max_length=10, choices=TicketSource.choices, default=TicketSource.PORTAL)
+    # The one-time key of the portal form that opened it: a double submit of that form is this ticket.
+    client_key = models.CharField(max_length=64, blank=True)
     resolution = models.TextField(blank=True)
     needs_human_triage = models.BooleanField(default=False)
     needs_assignment = models.BooleanField(default=False, help_text="No engineer could take it: admins look")
@@ -113,6 +115,13 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["site", "state"]),
             models.Index(fields=["assignee", "state"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requester", "client_key"],
+                condition=~models.Q(client_key=""),
+                name="ticket_client_key_once",
+            )
         ]
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from chat.services import conversations_category_from_ticket
 from helpdesk.integrations.services import webhooks_emit_ticket
 from helpdesk.models import Profile, Site, User
 from tickets import notifications
@@ -128,8 +129,12 @@ def ticket_create(
     tags: Iterable[str] = (),
     actor: User | None = None,
     uploads: Iterable = (),
+    client_key: str = "",
 ) -> Ticket:
-    """Open a ticket in state new with its SLA due times; triage is queued once the ticket is committed."""
+    """Open a ticket in state new with its SLA due times; triage is queued once the ticket is committed.
+
+    A `client_key` (the portal form's one-time key) makes it idempotent: the same key is the same ticket.
+    """
     actor = actor or requester
     if requester.is_customer and requester.site_id != site.pk:
         raise ActionNotAllowed("A customer can only open tickets for their own site.")
@@ -138,17 +143,25 @@ def ticket_create(
     title, description = title.strip(), description.strip()
     if not title or not description:
         raise TicketError("A ticket needs a title and a description.")
+    if client_key and (existing := Ticket.objects.filter(requester=requester, client_key=client_key).first()):
+        return existing
     files = [validate_upload(upload) for upload in uploads]
-    ticket = Ticket.objects.create(
-        site=site,
-        requester=requester,
-        title=title,
-        description=description,
-        source=source,
-        category=category,
-        priority=priority or Priority.NORMAL,
-        tags=list(tags),
-    )
+    try:
+        with transaction.atomic():
+            ticket = Ticket.objects.create(
+                site=site,
+                requester=requester,
+                title=title,
+                description=description,
+                source=source,
+                category=category,
+                priority=priority or Priority.NORMAL,
+                tags=list(tags),
+                client_key=client_key,
+            )
+    except IntegrityError:
+        # The same form submitted twice at once: the unique key made this insert wait for the other one.
+        return Ticket.objects.get(requester=requester, client_key=client_key)
     ticket.first_response_due_at, ticket.resolution_due_at = sla_due_times(
         site=site, priority=ticket.priority, start=ticket.created_at
     )
@@ -305,6 +318,8 @@ def ticket_update(*, ticket: Ticket, actor: User | None, by_assistant: bool = Fa
         )
         changed += ["first_response_due_at", "resolution_due_at"]
     ticket.save(update_fields=[*changed, "updated_at"])
+    if "category" in changed:
+        conversations_category_from_ticket(ticket=ticket)
     webhooks_emit_ticket(ticket=ticket, event="ticket.updated")
     if ticket.state in INDEXED_STATES:
         _queue_indexing(ticket)

@@ -102,6 +102,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                 title=form.cleaned_data["title"],
                 description=form.cleaned_data["description"],
                 uploads=form.cleaned_data["attachments"],
+                client_key=form.cleaned_data["client_key"],
             )
         except AttachmentRejected as error:
             form.add_error("attachments", str(error))

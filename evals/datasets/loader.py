@@ -8,7 +8,7 @@ missing optional gold field only removes that query from the metrics that need i
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 KINDS = ("ticket", "transcript", "article")
@@ -89,6 +89,18 @@ class Dataset:
                 kept.append(query)
                 counts[query.site] = counts.get(query.site, 0) + 1
         return Dataset(self.path, self.meta, self.documents, kept, self.categories)
+
+    def tickets_as_chats(self) -> Dataset:
+        """The same dataset with every past ticket turned into a closed chat (the customer's words, then
+        the engineer's resolution): a support team whose history is conversations, not tickets."""
+        documents = [
+            replace(document, kind="transcript", body=f"Customer: {document.body}")
+            if document.kind == "ticket"
+            else document
+            for document in self.documents
+        ]
+        meta = {**self.meta, "name": f"{self.name}-as-chats"}
+        return Dataset(self.path, meta, documents, self.queries, self.categories)
 
     def only_split(self, split: str | None) -> Dataset:
         """The queries of one split (e.g. "dev" to tune thresholds on, "test" to report); all when None."""

@@ -134,3 +134,44 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"Attempt {self.number}: {self.status_code or self.error}"
+
+
+class IdempotencyKey(models.Model):
+    """The answer to a creating API request sent with an `Idempotency-Key`, replayed to its retries.
+
+    A key belongs to the token that sent it (or to the user, for a browser session), so it is never a way
+    to read another caller's answer. Only successful answers are kept, for a day.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.ForeignKey(
+        ApiToken, null=True, blank=True, on_delete=models.CASCADE, related_name="idempotency_keys"
+    )
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.TextField()
+    # sha256 of the method, full path and body: the same key with another request is refused.
+    fingerprint = models.CharField(max_length=64)
+    # Empty only inside the transaction of the first request, which fills it before it commits.
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    response_body = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["token", "key"],
+                condition=models.Q(token__isnull=False),
+                name="idempotency_key_once_per_token",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "key"],
+                condition=models.Q(token__isnull=True),
+                name="idempotency_key_once_per_session_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.key})"

@@ -23,7 +23,14 @@ from django.utils.text import slugify
 from django_q.models import Schedule
 from django_q.tasks import async_task, schedule
 
-from helpdesk.integrations.models import ApiToken, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
+from helpdesk.integrations.models import (
+    ApiToken,
+    IdempotencyKey,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+)
 from helpdesk.models import Site, User
 from helpdesk.services import site_create, user_create
 from tickets.models import Ticket
@@ -226,7 +233,11 @@ def webhook_url_check(*, url: str) -> None:
     A name that does not resolve yet is accepted: its deliveries fail until it does, and are checked
     then.
     """
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as error:
+        raise ValidationError({"url": "Enter a valid http:// or https:// address."}) from error
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError({"url": "Enter an http:// or https:// address with a host name."})
     if _webhook_host_allowed(parts.hostname):
@@ -322,8 +333,8 @@ def _post(*, url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None
     Redirects are not followed (http.client never does): a receiver answers for itself, and following
     one would send a signed body somewhere else.
     """
-    parts = urllib.parse.urlsplit(url)
     try:
+        parts = urllib.parse.urlsplit(url)
         connection = _pinned_connection(parts, webhook_target_resolve(url=url))
         try:
             path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
@@ -404,3 +415,50 @@ def webhook_delivery_send(*, delivery_id: int) -> WebhookDelivery | None:
             update_fields=["attempts", "status", "last_status_code", "delivered_at", "next_attempt_at"]
         )
         return delivery
+
+
+IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+
+
+class IdempotencyKeyReused(Exception):
+    """The key already stands for another request: its retry must send the same one."""
+
+
+def idempotency_key_claim(
+    *, user: User, token: ApiToken | None, key: str, method: str, path: str, fingerprint: str
+) -> IdempotencyKey:
+    """The caller's record for `key`: with a stored answer to replay, or freshly claimed (no status yet).
+
+    Call it inside the transaction that does the request's work and then completes the record. The claim
+    is an insert that ignores conflicts: a concurrent request with the same key waits on the unique index
+    until the first one commits (and then finds its answer) or rolls back (and then claims the key itself).
+    """
+    owner = {"token": token} if token is not None else {"user": user, "token": None}
+    IdempotencyKey.objects.filter(
+        **owner, key=key, created_at__lt=timezone.now() - IDEMPOTENCY_KEY_TTL
+    ).delete()
+    claim = IdempotencyKey(user=user, token=token, key=key, method=method, path=path, fingerprint=fingerprint)
+    IdempotencyKey.objects.bulk_create([claim], ignore_conflicts=True)
+    record = IdempotencyKey.objects.select_for_update().get(**owner, key=key)
+    if record.fingerprint != fingerprint:
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was already used for a different request; use a new key for a new request."
+        )
+    return record
+
+
+def idempotency_key_complete(
+    *, record: IdempotencyKey, status_code: int, content_type: str, body: str | None
+) -> None:
+    """Keep a successful answer for the key's retries; a refused or failed request leaves the key unused."""
+    if body is None or not 200 <= status_code < 300:
+        record.delete()
+        return
+    record.status_code, record.content_type, record.response_body = status_code, content_type, body
+    record.save(update_fields=["status_code", "content_type", "response_body"])
+
+
+def idempotency_keys_purge() -> int:
+    """Forget keys older than a day; returns how many."""
+    cutoff = timezone.now() - IDEMPOTENCY_KEY_TTL
+    return IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()[0]

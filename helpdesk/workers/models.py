@@ -12,6 +12,9 @@ class WorkerHeartbeat(models.Model):
 
     host = models.CharField(max_length=255)
     cluster_pid = models.PositiveIntegerField(help_text="The qcluster command's process group id.")
+    # A restarted container runs its new cluster under the same host and process group (PID 1): a new
+    # sentinel is how a worker tells that its cluster is not the one the row describes.
+    sentinel_pid = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(help_text="When the first worker of this cluster started.")
     spawned_at = models.DateTimeField(help_text="When a worker of this cluster last (re)started.")
     spawns = models.PositiveIntegerField(default=0)

@@ -100,7 +100,9 @@ def cluster_health(
             if c.up_seconds <= bound or (c.last_task_seconds is not None and c.last_task_seconds <= bound)
         ]
         if not working:
-            took = [f"{c.host}:{c.cluster_pid} last took a task {_ago(c.last_task_seconds)}" for c in clusters]
+            took = [
+                f"{c.host}:{c.cluster_pid} last took a task {_ago(c.last_task_seconds)}" for c in clusters
+            ]
             problems.append(
                 f"the oldest queued task is {oldest_seconds:.0f} s old and no cluster took a task within "
                 f"{bound} s" + (f" ({', '.join(took)})" if took else " (no heartbeat from any cluster)")

@@ -29,18 +29,24 @@ def cluster_key() -> dict:
 def heartbeat_record(*, took_task: bool) -> None:
     now = timezone.now()
     key = cluster_key()
+    sentinel_pid = os.getppid()  # a django-q2 worker's parent is its cluster's sentinel
     if took_task:
         changes = {"task_started_at": now, "tasks_started": F("tasks_started") + 1}
     else:
         changes = {"spawned_at": now, "spawns": F("spawns") + 1}
-    if WorkerHeartbeat.objects.filter(**key).update(**changes):
+    if WorkerHeartbeat.objects.filter(**key, sentinel_pid=sentinel_pid).update(**changes):
         return
-    first = {"started_at": now, "spawned_at": now, "spawns": 0 if took_task else 1}
-    if took_task:
-        first |= {"task_started_at": now, "tasks_started": 1}
+    fresh = {
+        "sentinel_pid": sentinel_pid,
+        "started_at": now,
+        "spawned_at": now,
+        "spawns": 0 if took_task else 1,
+        "task_started_at": now if took_task else None,
+        "tasks_started": 1 if took_task else 0,
+    }
     try:
-        WorkerHeartbeat.objects.create(**key, **first)
-    except IntegrityError:  # another worker of the cluster started at the same moment and created it
+        WorkerHeartbeat.objects.update_or_create(**key, defaults=fresh)
+    except IntegrityError:  # another worker of the new cluster created the row at the same moment
         WorkerHeartbeat.objects.filter(**key).update(**changes)
 
 

@@ -8,6 +8,7 @@ queue. The tasks it had taken are delivered again after Q_RETRY; every task is i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -55,7 +56,9 @@ class ClusterSupervisor:
             self.command, cwd=settings.BASE_DIR, env=self.env, start_new_session=True
         )
         self.failures = 0
-        self._next_check = time.monotonic() + self.check_every
+        # A new cluster is judged once it has had the bound to start and take the tasks it inherits
+        # (locked until their retry): at most one restart per bound, never a restart loop.
+        self._next_check = time.monotonic() + max(self.check_every, self.max_queue_age)
 
     def tick(self) -> None:
         """One supervision step: restart the cluster if it exited, or if it failed its health check
@@ -90,25 +93,20 @@ class ClusterSupervisor:
             return
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                pass
         self._kill_group(signal.SIGKILL)
 
     def _kill_group(self, signum: int) -> None:
         pgid = self.process.pid
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signum)
-        except ProcessLookupError:
-            pass
         self.process.wait()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            try:
-                os.waitpid(-pgid, os.WNOHANG)  # members left to us when we are a subreaper (PID 1)
-            except ChildProcessError:
-                pass  # reparented to init, which reaps them
+            # Members left to us when we are a subreaper (PID 1); otherwise init reaps them.
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(-pgid, os.WNOHANG)
             try:
                 os.killpg(pgid, 0)
             except ProcessLookupError:

@@ -34,6 +34,11 @@ class Command(BaseCommand):
         run.add_argument("--limit", type=int, default=None, help="At most N queries per site (quick runs)")
         run.add_argument("--split", default=None, help="Only queries of this split (e.g. dev, test)")
         run.add_argument("--no-progress", action="store_true", help="No progress bars")
+        run.add_argument(
+            "--tickets-as-chats",
+            action="store_true",
+            help="Load every past ticket as a closed chat (a site whose history is conversations)",
+        )
         run.add_argument("--cassette", default=None, help="openai: recording to replay (default per dataset)")
         run.add_argument("--record", action="store_true", help="openai: record the cassette (needs a key)")
 
@@ -54,7 +59,20 @@ class Command(BaseCommand):
         return getattr(self, f"handle_{action}")(**options)
 
     def handle_run(
-        self, *, dataset, suite, provider, out, compare, limit, split, no_progress, cassette, record, **_
+        self,
+        *,
+        dataset,
+        suite,
+        provider,
+        out,
+        compare,
+        limit,
+        split,
+        no_progress,
+        cassette,
+        record,
+        tickets_as_chats=False,
+        **_,
     ):
         suites = [name.strip() for name in suite.split(",") if name.strip()]
         unknown = set(suites) - set(SUITES)
@@ -71,6 +89,7 @@ class Command(BaseCommand):
             progress=not no_progress,
             cassette=Path(cassette) if cassette else None,
             record=record,
+            tickets_as_chats=tickets_as_chats,
         )
         try:
             report = run_evals(options, echo=self.stdout.write)

@@ -1,7 +1,13 @@
-"""`make run`: migrate, load the demo data once, index it, start the django-q2 worker and the web server."""
+"""`make run`: migrate, load the demo data once, index it, start the django-q2 worker and the web server.
+
+The worker cluster is supervised (helpdesk.workers.supervisor): restarted when it exits or stops taking
+work, and its whole process group is killed on stop, as is the web server's.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -10,6 +16,8 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from helpdesk.workers.supervisor import ClusterSupervisor
 
 
 class Command(BaseCommand):
@@ -31,27 +39,25 @@ class Command(BaseCommand):
 
             demo = demo_load()
             self.stdout.write(demo.summary)
-        children = []
+        workers = None
         if not options["no_worker"]:
-            children.append(
-                subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR)
-            )
-        children.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "helpdesk.asgi:application",
-                    "--host",
-                    options["host"],
-                    "--port",
-                    str(options["port"]),
-                    "--log-level",
-                    "warning",
-                ],
-                cwd=settings.BASE_DIR,
-            )
+            workers = ClusterSupervisor(report=lambda line: self.stderr.write(line))
+            workers.start()
+        web = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "helpdesk.asgi:application",
+                "--host",
+                options["host"],
+                "--port",
+                str(options["port"]),
+                "--log-level",
+                "warning",
+            ],
+            cwd=settings.BASE_DIR,
+            start_new_session=True,  # its own process group: stop reaches every process it started
         )
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(self.style.SUCCESS(f"\nThe helpdesk is running at {url}  (admin: {url}admin/)"))
@@ -60,19 +66,19 @@ class Command(BaseCommand):
             for login in demo.logins:
                 where = f" at {login.site}" if login.site else ""
                 self.stdout.write(f"  {login.username:<32} {login.role}{where}")
-        self._wait(children, index=not options["no_index"])
+        self._wait(web, workers, index=not options["no_index"])
 
-    def _wait(self, children: list[subprocess.Popen], *, index: bool) -> None:
+    def _wait(self, web: subprocess.Popen, workers: ClusterSupervisor | None, *, index: bool) -> None:
         def stop(*_):
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGINT)
-            deadline = time.monotonic() + 10
-            for child in children:
-                try:
-                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(web.pid, signal.SIGINT)
+            if workers is not None:
+                workers.stop(grace=10)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                web.wait(timeout=10)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(web.pid, signal.SIGKILL)
+            web.wait()
             sys.exit(0)
 
         signal.signal(signal.SIGTERM, stop)
@@ -82,9 +88,11 @@ class Command(BaseCommand):
                 self.stdout.write("Indexing resolved tickets, chat transcripts and KB articles...")
                 call_command("reindex")
             self.stdout.write("Press Ctrl-C to stop.\n")
-            while all(child.poll() is None for child in children):
+            while web.poll() is None:
+                if workers is not None:
+                    workers.tick()
                 time.sleep(0.5)
-            self.stderr.write("A server process stopped unexpectedly; stopping the others.")
+            self.stderr.write("The web server stopped unexpectedly; stopping the workers.")
             stop()
         except KeyboardInterrupt:
             stop()

@@ -27,9 +27,9 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serial
 
 TICKETS = 40
 KILL_AFTER = 8  # tasks started
-TIMEOUT, RETRY = 6, 8
+TIMEOUT, RETRY = 10, 12
 MAX_QUEUE_AGE = TIMEOUT + RETRY + 6
-BOUND = 85  # seconds from the kill until every ticket is triaged; measured: docs/deploy.md
+BOUND = 75  # seconds from the kill until every ticket is triaged; measured: docs/deploy.md
 
 
 def database_url() -> str:
@@ -42,6 +42,22 @@ def database_url() -> str:
 
 def started_pids(log: Path) -> list[int]:
     return [int(line.split()[0]) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def wait_for_busy_and_idle_worker(log: Path, pgid: int) -> tuple[int, int]:
+    """The moment one worker has just taken a task while the other has finished its last one, so it
+    waits in the cluster's queue (holding its read lock) for the next."""
+    finished = log.with_name("finished")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        lines = [line.split(maxsplit=1) for line in log.read_text().splitlines()]
+        busy, busy_task = lines[-1]
+        other = next((line for line in reversed(lines) if line[0] != busy), None)
+        done = set(finished.read_text().splitlines()) if finished.exists() else set()
+        if other and busy_task not in done and other[1] in done and alive_in_group(int(other[0]), pgid):
+            return int(busy), int(other[0])
+        time.sleep(0.01)
+    raise AssertionError("no moment with one worker busy and the other idle")
 
 
 def alive_in_group(pid: int, pgid: int) -> bool:
@@ -60,7 +76,9 @@ def triage_counts(tickets: list[Ticket]) -> dict[int, int]:
     return counts
 
 
-def test_it_triages_every_ticket_exactly_once_when_workers_are_killed_mid_task(tmp_path, site_a, customer_a):
+def test_it_triages_every_ticket_exactly_once_when_workers_are_killed_mid_task(
+    tmp_path, site_a, customer_a, record_property
+):
     if get_broker().__class__.__name__ != "ORM":
         pytest.skip("the supervision test drives the ORM broker (the Redis branch is test_worker_crash)")
     tmp_path.chmod(0o777)
@@ -77,7 +95,7 @@ def test_it_triages_every_ticket_exactly_once_when_workers_are_killed_mid_task(t
             "Q_RETRY": str(RETRY),
             "WORKER_FAULT_DIR": str(tmp_path),
             "WORKER_FAULT_TASK_DELAY": "0.3",
-            "WORKER_FAULT_PUSH_DELAY": "0.6",
+            "WORKER_FAULT_PUSH_DELAY": "0.8",
         },
         check_every=1,
         failures_allowed=3,
@@ -101,14 +119,11 @@ def test_it_triages_every_ticket_exactly_once_when_workers_are_killed_mid_task(t
             assert time.monotonic() < deadline, "the cluster did not start working"
             supervisor.tick()
             time.sleep(0.05)
-        seen = len(started_pids(log))
-        while len(pids := started_pids(log)) == seen:  # the moment a worker takes a task
-            time.sleep(0.01)
-        busy = pids[-1]
-        idle = next(pid for pid in reversed(pids) if pid != busy and alive_in_group(pid, pgid))
+        busy, idle = wait_for_busy_and_idle_worker(log, pgid)
         for pid in (busy, idle):
             os.kill(pid, signal.SIGKILL)
         killed_at = time.monotonic()
+        (tmp_path / "unthrottled").touch()  # the kill is done: from now on, the pusher runs at full speed
 
         counts = triage_counts(tickets)
         while min(counts.values()) == 0 and time.monotonic() - killed_at < BOUND:
@@ -121,8 +136,9 @@ def test_it_triages_every_ticket_exactly_once_when_workers_are_killed_mid_task(t
     finally:
         supervisor.stop(grace=5)
 
-    print(f"\nall {TICKETS} triaged {recovered_after:.1f} s after the kill; restarts: {reports}")
-    assert sorted(set(counts.values())) == [1], counts
+    record_property("triaged_after_kill_seconds", round(recovered_after, 1))
+    record_property("restarts", reports)
+    assert sorted(set(counts.values())) == [1], (recovered_after, counts)
     assert supervisor.restarts == 1, reports
     assert "no cluster took a task" in reports[0]
     with pytest.raises(ProcessLookupError):
