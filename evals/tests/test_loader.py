@@ -99,3 +99,31 @@ def test_it_selects_one_split_and_refuses_an_unknown_one(tmp_path):
     assert len(dataset.only_split(None).queries) == 2
     with pytest.raises(DatasetError, match="no query has split 'holdout'"):
         dataset.only_split("holdout")
+
+
+def test_it_loads_follow_up_history_and_refuses_a_malformed_turn(tmp_path):
+    follow_up = {
+        **QUERY,
+        "id": "q2",
+        "text": "still broken",
+        "history": [
+            {"role": "customer", "text": "VPN down"},
+            {"role": "assistant", "text": "Restarted the VPN client."},
+        ],
+    }
+    dataset = load_dataset(write_dataset(tmp_path / "ok", [DOC], [QUERY, follow_up]))
+    query = next(q for q in dataset.queries if q.id == "q2")
+    assert query.said_before == ["Restarted the VPN client."]
+    assert query.conversation_text == "VPN down\nstill broken"
+    bad = {**follow_up, "history": [{"role": "robot", "text": "hi"}]}
+    with pytest.raises(DatasetError, match="queries.jsonl:1.*role"):
+        load_dataset(write_dataset(tmp_path / "bad", [DOC], [bad]))
+
+
+def test_it_turns_every_past_ticket_into_a_chat_with_its_label(tmp_path):
+    article = {**DOC, "id": "d2", "kind": "article", "title": "VPN guide"}
+    dataset = load_dataset(write_dataset(tmp_path / "t", [DOC, article], [QUERY])).tickets_as_chats()
+    chat, kept = dataset.documents
+    assert (chat.kind, chat.body, chat.category) == ("transcript", "Customer: Cannot connect", "network")
+    assert kept.kind == "article"
+    assert dataset.name == "tiny-as-chats"

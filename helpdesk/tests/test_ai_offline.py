@@ -167,8 +167,8 @@ def test_it_quotes_whole_sentences_in_order_and_adds_a_close_second_source_once(
             "printers",
             0.8,
             site_id=site_a.id,
-            resolution="The spooler had hung. Restarted the print spooler and cleared the queue. Closed after "
-            "follow-up.",
+            resolution="The spooler had hung. Restarted the print spooler and cleared the queue. "
+            "Closed after follow-up.",
         ),
         case(
             2,
@@ -184,7 +184,8 @@ def test_it_quotes_whole_sentences_in_order_and_adds_a_close_second_source_once(
             site_id=site_a.id,
             kind="article",
             title="Fix a stuck queue",
-            resolution="Fix a stuck queue\n\n1. Open **Services**.\n2. Restart *Print Spooler*, then print a test page.",
+            resolution="Fix a stuck queue\n\n1. Open **Services**.\n"
+            "2. Restart *Print Spooler*, then print a test page.",
         ),
     ]
     context = context_from_cases(site=site_a, cases=cases)
