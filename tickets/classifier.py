@@ -34,7 +34,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from chat.models import Conversation, Message
+from chat.models import Conversation, ConversationEvent, Message
 from helpdesk.ai.base import CategoryPrediction
 from helpdesk.models import Site
 from retrieval.embedders import Embedder, get_embedder
@@ -290,7 +290,11 @@ def needs_retraining(site: Site, model_name: str) -> bool:
     if model is None:
         return tickets.count() + conversations.count() >= MIN_EXAMPLES
     changed = tickets.filter(updated_at__gt=model.trained_at).count()
-    return changed + conversations.filter(closed_at__gt=model.trained_at).count() >= RETRAIN_AFTER
+    # A chat counts once it is categorized (on close, from its ticket, or re-categorized by an engineer).
+    categorized = conversations.filter(
+        events__kind=ConversationEvent.Kind.CATEGORIZED, events__created_at__gt=model.trained_at
+    ).distinct()
+    return changed + categorized.count() >= RETRAIN_AFTER
 
 
 _loaded: dict[int, tuple[object, SiteClassifier]] = {}

@@ -127,3 +127,30 @@ def test_the_schedule_retrains_when_enough_tickets_change(site_a, customer_a, hi
     assert retrained.trained_at > first
     corrected = classifier._classifier_for(site_a.pk, retrained.embedding_model)
     assert list(corrected.labels).count("network") >= classifier.RETRAIN_AFTER
+
+
+def test_engineers_corrections_of_closed_chats_trigger_the_next_training(
+    site_a, customer_a, engineer_a, history
+):
+    from chat.models import Conversation, Message
+    from chat.services import conversation_category_set
+
+    assert triage_models_retrain() == 1
+    chats = []
+    for number in range(classifier.RETRAIN_AFTER):
+        chat = Conversation.objects.create(
+            site=site_a, customer=customer_a, subject=f"VPN drops {number}", state=Conversation.State.CLOSED
+        )
+        Message.objects.create(
+            conversation=chat, site=site_a, author_kind=Message.Author.CUSTOMER, body="The VPN keeps dropping"
+        )
+        chats.append(chat)
+    assert triage_models_retrain() == 0  # uncategorized chats teach nothing
+
+    network = category("network")
+    for chat in chats:
+        conversation_category_set(site=site_a, conversation=chat, user=engineer_a, category=network)
+
+    assert triage_models_retrain() == 1
+    kinds = TriageModel.objects.get(site=site_a).calibration["training_set"]
+    assert kinds["conversations"] == classifier.RETRAIN_AFTER
