@@ -27,21 +27,26 @@ def resolved(site, requester, *, title, description, resolution):
     return ticket
 
 
-def test_a_follow_up_gets_the_next_distinct_fix_then_a_handover(site_a, customer_a):
+def two_printer_fixes(site, requester) -> None:
+    """Two resolved printer tickets with different fixes: a follow-up has one more thing to offer."""
     resolved(
-        site_a,
-        customer_a,
+        site,
+        requester,
         title="Reception printer shows offline",
         description="The reception printer shows offline and print jobs stay in the queue.",
         resolution="Restarted the print spooler service on the print server.",
     )
     resolved(
-        site_a,
-        customer_a,
+        site,
+        requester,
         title="Printer offline for the whole floor",
         description="The printer shows offline for everyone and jobs are stuck in the print queue.",
         resolution="The printer had a new IP address after a power cut. Created a DHCP reservation for it.",
     )
+
+
+def test_a_follow_up_gets_the_next_distinct_fix_then_a_handover(site_a, customer_a):
+    two_printer_fixes(site_a, customer_a)
     conversation, question = conversation_start(site=site_a, customer=customer_a, body=QUESTION)
     first = assistant_reply_ensure(question=question)
     assert first.route == Message.Route.ANSWERED and first.sources

@@ -2,7 +2,7 @@
 
 import pytest
 
-from chat.tests.test_follow_ups import FOLLOW_UP, QUESTION, resolved
+from chat.tests.test_follow_ups import FOLLOW_UP, QUESTION, two_printer_fixes
 
 pytestmark = pytest.mark.browser
 
@@ -10,20 +10,7 @@ pytestmark = pytest.mark.browser
 def test_a_follow_up_after_a_failed_fix_gets_a_different_answer_then_a_ticket_offer(
     asgi_server, chromium_browser, artifacts_dir, site_a, customer_a
 ):
-    resolved(
-        site_a,
-        customer_a,
-        title="Reception printer shows offline",
-        description="The reception printer shows offline and print jobs stay in the queue.",
-        resolution="Restarted the print spooler service on the print server.",
-    )
-    resolved(
-        site_a,
-        customer_a,
-        title="Printer offline for the whole floor",
-        description="The printer shows offline for everyone and jobs are stuck in the print queue.",
-        resolution="The printer had a new IP address after a power cut. Created a DHCP reservation for it.",
-    )
+    two_printer_fixes(site_a, customer_a)
     server = asgi_server()
     context = chromium_browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(20_000)
