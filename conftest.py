@@ -56,6 +56,20 @@ def customer_b(site_b):
 
 
 @pytest.fixture
+def colleague_a(site_a):
+    """Another customer of site A: same site as Alice, but none of Alice's tickets or chats are hers."""
+    return user_create(
+        username="carol",
+        password=PASSWORD,
+        role=User.Role.CUSTOMER,
+        site=site_a,
+        first_name="Carol",
+        last_name="Colleague",
+        email="carol@alder.example",
+    )
+
+
+@pytest.fixture
 def engineer_a(site_a):
     return user_create(
         username="erin",

@@ -10,22 +10,8 @@ from chat.models import Message
 from chat.selectors import message_as_dict
 from chat.services import assistant_reply_save, conversation_escalate, conversation_start
 from chat.tests.conftest import resolved_printer_ticket
-from helpdesk.models import User
-from helpdesk.services import user_create
 
 QUESTION = "The reception printer shows offline"
-
-
-@pytest.fixture
-def colleague_a(site_a):
-    return user_create(
-        username="carol",
-        password="correct-horse-battery-staple",
-        role=User.Role.CUSTOMER,
-        site=site_a,
-        first_name="Carol",
-        last_name="Colleague",
-    )
 
 
 @pytest.fixture

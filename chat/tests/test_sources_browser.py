@@ -12,26 +12,12 @@ from django.urls import reverse
 from chat.models import Conversation
 from chat.tests.conftest import resolved_printer_ticket
 from chat.tests.test_browser import QUESTION, page_for
-from helpdesk.models import User
-from helpdesk.services import user_create
 from knowledge.models import Article
 from knowledge.services import article_create, document_index_article, document_index_ticket
 
 pytestmark = pytest.mark.browser
 
 SIMILAR_CASE = re.compile(r"[Aa] similar resolved case, [A-Z][a-z]+ \d{4}")
-
-
-@pytest.fixture
-def colleague_a(site_a):
-    return user_create(
-        username="carol",
-        password="correct-horse-battery-staple",
-        role=User.Role.CUSTOMER,
-        site=site_a,
-        first_name="Carol",
-        last_name="Colleague",
-    )
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ from django.test import Client
 
 from chat.models import Message
 from helpdesk.integrations.services import api_token_create
-from helpdesk.models import User
-from helpdesk.services import user_create
 from knowledge import tasks
 from knowledge.documents import source_url
 from knowledge.tests.factories import article, closed_conversation, resolved_ticket
@@ -94,18 +92,6 @@ def test_it_validates_the_query(api, customer_a, indexed):
     assert client.get(URL, {"text": "vpn", "k": 500}).status_code == 422
     assert client.get(URL, {"text": "vpn", "sources": "emails"}).status_code == 422
     assert Client().get(URL, {"text": "vpn"}).status_code == 401
-
-
-@pytest.fixture
-def colleague_a(site_a):
-    return user_create(
-        username="carol",
-        password=None,
-        role=User.Role.CUSTOMER,
-        site=site_a,
-        first_name="Carol",
-        last_name="Colleague",
-    )
 
 
 @pytest.fixture

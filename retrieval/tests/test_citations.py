@@ -8,8 +8,6 @@ import re
 import pytest
 from django.utils import timezone
 
-from helpdesk.models import User
-from helpdesk.services import user_create
 from knowledge.models import Article
 from knowledge.services import article_create
 from retrieval.citations import SIMILAR_CASE, body_with_sources, sources_for_viewer
@@ -25,18 +23,6 @@ RESOLUTION = (
     "Called Carol back. Her cached credentials were stale after the password change [2]. "
     "Removed them from Credential Manager and mapped S: again."
 )
-
-
-@pytest.fixture
-def colleague_a(site_a):
-    return user_create(
-        username="carol",
-        password="correct-horse-battery-staple",
-        role=User.Role.CUSTOMER,
-        site=site_a,
-        first_name="Carol",
-        last_name="Colleague",
-    )
 
 
 def resolved(*, site, requester, title="S: drive gone for Carol Colleague", description=PROBLEM):

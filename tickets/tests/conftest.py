@@ -3,8 +3,6 @@
 import pytest
 from django.utils import timezone
 
-from helpdesk.models import User
-from helpdesk.services import user_create
 from tickets.models import Category, Ticket
 from tickets.services import ticket_create
 
@@ -19,18 +17,6 @@ def media_root(settings, tmp_path):
 def printers(db):
     # Seeded by a data migration, but a browser test's transactional flush may have emptied the table.
     return Category.objects.get_or_create(slug="printers", defaults={"name": "Printers"})[0]
-
-
-@pytest.fixture
-def colleague_a(site_a):
-    """Another customer of site A: same site as the requester, but not the requester."""
-    return user_create(
-        username="carol",
-        password="x-pass-1234",
-        role=User.Role.CUSTOMER,
-        site=site_a,
-        email="carol@alder.example",
-    )
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ import re
 import pytest
 from django.core import mail
 
-from helpdesk.models import User
-from helpdesk.services import user_create
 from tickets.models import Comment
 from tickets.tests.test_triage import NETWORK_HISTORY, PRINTER_HISTORY, history, new_ticket
 from tickets.triage import ticket_draft_reply, ticket_draft_send
@@ -16,19 +14,6 @@ from tickets.triage import ticket_draft_reply, ticket_draft_send
 __all__ = ["history"]  # the indexed history of site A (Alice's tickets), a fixture
 
 SIMILAR_CASE_LINE = re.compile(r'^\[(\d+)\] A similar resolved case, [A-Z][a-z]+ \d{4}: ".+"$')
-
-
-@pytest.fixture
-def colleague_a(site_a):
-    return user_create(
-        username="carol",
-        password="correct-horse-battery-staple",
-        role=User.Role.CUSTOMER,
-        site=site_a,
-        first_name="Carol",
-        last_name="Colleague",
-        email="carol@alder.example",
-    )
 
 
 def split_sources(text: str) -> tuple[set[int], list[str]]:

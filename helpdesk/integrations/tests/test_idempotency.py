@@ -16,9 +16,7 @@ from helpdesk.api import api
 from helpdesk.integrations.models import IdempotencyKey
 from helpdesk.integrations.services import api_token_create
 from helpdesk.integrations.tasks import idempotency_keys_prune
-from helpdesk.models import User
 from helpdesk.schedules import PERIODIC_JOBS
-from helpdesk.services import user_create
 from tickets.models import Comment, Ticket
 from tickets.services import ticket_create
 
@@ -29,11 +27,6 @@ PRINTER = {"title": "Printer jammed", "description": "Paper stuck in tray 2."}
 def _client(user=None, *, secret: str = "") -> Client:
     secret = secret or api_token_create(user=user, name="tests").secret
     return Client(headers={"Authorization": f"Bearer {secret}"})
-
-
-@pytest.fixture
-def colleague_a(site_a):
-    return user_create(username="carol", password=None, role=User.Role.CUSTOMER, site=site_a)
 
 
 def _post(client: Client, path: str, payload: dict, key: str | None = "key-1"):
