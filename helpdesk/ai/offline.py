@@ -210,7 +210,13 @@ class OfflineProvider:
         conversation) is said again. Refuses when no retrieved case is evidence enough."""
         evidence = [source for source in context.sources if self.answers_from(source.case)]
         prompt_tokens = count_tokens(text) + count_tokens(render_sources(context))
-        said = [words(sentence) for earlier in already_said for sentence in sentences(earlier)]
+        # An earlier answer is read line by line: its source headings end in a marker, not a full stop.
+        said = [
+            words(sentence)
+            for earlier in already_said
+            for line in earlier.splitlines()
+            for sentence in sentences(line)
+        ]
         question = words(text)
         weights = idf_weights([unit for source in evidence for unit in units(source.case)])
         parts: list[tuple[Source, list[str]]] = []
@@ -310,12 +316,30 @@ _NOT_EVIDENCE = re.compile(
 )
 
 
+def _blocks(text: str) -> list[str]:
+    """The text's lines joined back into what the writer meant: a hard-wrapped line runs on until a line
+    ends a sentence, a list item or heading starts, or a blank line comes."""
+    blocks: list[str] = []
+    current: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        starts_anew = not line or _LIST_ITEM.match(line) or line.startswith("#")
+        if current and (starts_anew or current[-1].endswith((".", "!", "?", ":"))):
+            blocks.append(" ".join(current))
+            current = []
+        if line:
+            current.append(line)
+    if current:
+        blocks.append(" ".join(current))
+    return blocks
+
+
 def sentences(text: str) -> list[str]:
     """Whole sentences (and list items) of a text, in order, markdown and list markers removed."""
     found = []
-    for line in text.splitlines():
-        line = _clean_markdown(_LIST_ITEM.sub("", line.strip()))
-        found.extend(part.strip() for part in _SENTENCE_END.split(line) if part.strip())
+    for block in _blocks(text):
+        block = _clean_markdown(_LIST_ITEM.sub("", block))
+        found.extend(part.strip() for part in _SENTENCE_END.split(block) if part.strip())
     return found
 
 
@@ -333,8 +357,21 @@ def units(case: Case) -> list[str]:
         if sentence.rstrip(".:").strip().lower() != title
         and not sentence.startswith("#")
         and not _NOT_EVIDENCE.search(sentence)
+        and not _narrates(sentence)
         and len(sentence.split()) >= 2
     ]
+
+
+# Past-tense verbs that tell the story of the engineer's visit rather than the fix ("Remoted in to PC-07.").
+NARRATIVE_VERBS = frozenset(
+    {"remoted", "called", "phoned", "rang", "emailed", "messaged", "texted", "chased", "escalated", "spoke",
+     "closed", "asked", "agreed", "arranged", "apologised", "apologized", "explained", "discussed",
+     "reported", "logged", "booked", "thanked"}
+)  # fmt: skip
+
+
+def _narrates(sentence: str) -> bool:
+    return sentence.split(" ", 1)[0].lower().strip(",.:;") in NARRATIVE_VERBS
 
 
 def idf_weights(texts: Sequence[str]) -> dict[str, float]:

@@ -290,3 +290,26 @@ def test_it_streams_the_composed_reply_in_small_chunks(site_a):
     assert "".join(chunks) == result.body
     assert len(chunks) > 5 and max(len(chunk.split()) for chunk in chunks) <= 3
     assert "[1]\nReplaced the toner cartridge in the printer." in result.body
+
+
+def test_it_joins_hard_wrapped_lines_and_leaves_the_visit_story_out(site_a):
+    article = case(
+        8,
+        "printers",
+        0.7,
+        site_id=site_a.id,
+        kind="article",
+        title="Clearing a stuck print queue",
+        resolution="Clearing a stuck print queue\n\n"
+        "Open Settings > Printers, choose the printer, Open print queue and\n"
+        "cancel everything.\n- Restart the computer.",
+    )
+    ticket = case(
+        9, "printers", 0.69, site_id=site_a.id, resolution="Remoted in to PC-07. Called Craig back."
+    )
+    context = context_from_cases(site=site_a, cases=[article, ticket])
+    draft = OfflineProvider(min_similarity=0.35).draft_reply(site=site_a, text="print queue", context=context)
+    assert "Open print queue and cancel everything.\nRestart the computer." in draft.body
+    assert "and." not in draft.body
+    assert "Remoted" not in draft.body and "Called Craig" not in draft.body
+    assert draft.citations == ["article:8"]  # a case whose resolution only narrates the visit adds nothing
