@@ -481,8 +481,8 @@ def lines(text: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in (text or "").splitlines() if line.strip())
 
 
-def incident_for(*, site, text: str) -> Incident | None:
+def incident_for(*, site, text: str, embedder: Embedder | None = None) -> Incident | None:
     """The security incident a customer's question reports, judged by the site's incident types."""
     from chat.selectors import incident_types_for_site
 
-    return incident_detect(text, incident_types_for_site(site=site))
+    return incident_detect(text, incident_types_for_site(site=site), embedder)

@@ -215,7 +215,7 @@ def _knowledge_match(site: Site, text: str, embedder: Embedder) -> tuple[bool, f
     return best >= similarity_cutoff() or coverage >= MIN_WORD_COVERAGE, best
 
 
-def question_scope(*, site: Site, text: str) -> Scope:
+def question_scope(*, site: Site, text: str, embedder: Embedder | None = None) -> Scope:
     """Detect the language, then decide whether the question is an IT problem the knowledge may answer.
 
     The knowledge is searched only when the prototypes say off-topic (off-topic also needs the site's
@@ -225,7 +225,7 @@ def question_scope(*, site: Site, text: str) -> Scope:
     match the knowledge anyway.
     """
     language = detect_language(text)
-    embedder = get_embedder()
+    embedder = embedder or get_embedder()
     if language != ENGLISH:
         related, knowledge = _knowledge_match(site, text, embedder)
         return Scope(False, language, no_match=not related, knowledge_similarity=knowledge)

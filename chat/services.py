@@ -26,6 +26,7 @@ from django_q.tasks import async_task
 from chat.models import Conversation, ConversationEvent, Message, MessageFeedback
 from chat.selectors import conversation_customer_text, conversation_handoff_summary, orphaned_questions
 from helpdesk.models import Site, User
+from retrieval.embedders import Embedder, RememberingEmbedder, get_embedder
 from tickets.models import Category, Ticket
 
 logger = logging.getLogger(__name__)
@@ -193,7 +194,9 @@ def assistant_reply_stream(*, question: Message) -> Iterator[str | ReplyDone]:
     chunks: list[str] = []
     body, sources, route = "", [], Message.Route.ANSWERED
     try:
-        routed = _routed_reply(question)
+        # One embedding of the question serves the incident check, the scope check and the search.
+        embedder = RememberingEmbedder(get_embedder())
+        routed = _routed_reply(question, embedder)
         if routed is not None:
             body, sources, route = routed.body, routed.sources, routed.route
             first_token_ms = int((time.monotonic() - started) * 1000)
@@ -209,7 +212,7 @@ def assistant_reply_stream(*, question: Message) -> Iterator[str | ReplyDone]:
             )
             yield ReplyDone(reply)
             return
-        context = build_context(site=site, text=_retrieval_text(question))
+        context = build_context(site=site, text=_retrieval_text(question), embedder=embedder)
         provider = get_provider()
         replies = provider.stream_reply(
             site=site,
@@ -262,15 +265,15 @@ class RoutedReply:
     language: str = ""
 
 
-def _routed_reply(question: Message) -> RoutedReply | None:
+def _routed_reply(question: Message, embedder: Embedder) -> RoutedReply | None:
     """The reply a question gets whatever the knowledge holds, checked in order; None: answer it."""
     from chat.scope import question_scope, refusal_text, scope_sentence
 
-    incident = _incident_reply(question)
+    incident = _incident_reply(question, embedder)
     if incident is not None:
         return incident
     site = question.conversation.site
-    scope = question_scope(site=site, text=question.body)
+    scope = question_scope(site=site, text=question.body, embedder=embedder)
     if scope.off_topic:
         return RoutedReply(scope_sentence(scope.language, site), Message.Route.OFF_TOPIC, [], scope.language)
     if scope.no_match:
@@ -677,13 +680,13 @@ INCIDENT_NO_TICKET_SENTENCE = (
 )
 
 
-def _incident_reply(question: Message) -> RoutedReply | None:
+def _incident_reply(question: Message, embedder: Embedder) -> RoutedReply | None:
     """A reported security incident: vetted first steps at once, and an urgent ticket for the engineers."""
     from chat.safety import incident_for
     from chat.scope import detect_language
 
     conversation = question.conversation
-    incident = incident_for(site=conversation.site, text=question.body)
+    incident = incident_for(site=conversation.site, text=question.body, embedder=embedder)
     if incident is None:
         return None
     steps, sources = incident.spec.steps, []
