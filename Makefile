@@ -30,6 +30,7 @@ test: install browser postgres15
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) scripts/check-imports
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -6,7 +6,7 @@
 1. creates (or resets) the database `bench_chat` on the embedded server (never the dev `helpdesk` one),
    migrates it, and seeds one site, N customers and a few resolved tickets indexed with the real local
    embedder, so every answer is grounded and cites them;
-2. starts `uvicorn helpdesk.asgi:application --workers W` in production mode with the real rate limits;
+2. starts `uvicorn config.asgi:application --workers W` in production mode with the real rate limits;
 3. each customer (asyncio + httpx2, the HTTP client the openai SDK ships) keeps its conversation's live
    feed open (server-sent events), asks a question (POST with an idempotency key; 1 in 10 sent twice, as
    a double click), reads the streamed answer, thinks for 2-4 s, asks again; after three questions it
@@ -155,7 +155,7 @@ def seed(customers: int) -> tuple[int, list[str]]:
 def start_server(database_url: str, workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url}
-    command = [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--port", str(port)]
+    command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port)]
     command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
     process = subprocess.Popen(command, cwd=BASE_DIR, env=env)
     url = f"http://127.0.0.1:{port}"
@@ -335,7 +335,7 @@ def main() -> None:
     # Production settings, shared by this process (which signs the sessions) and the server.
     os.environ.update(
         {
-            "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "DJANGO_DEBUG": "false",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
             "ALLOWED_HOSTS": "127.0.0.1",

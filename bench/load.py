@@ -6,7 +6,7 @@
 1. creates (or reuses) the database `bench_load` on the embedded server (never the dev `helpdesk` one),
    migrates it, loads the demo data and indexes it; collects static files into a temporary folder;
 2. issues API tokens and a session for a demo customer and engineer of one site;
-3. starts `uvicorn helpdesk.asgi:application --workers N` in production mode (DEBUG off, JSON logs);
+3. starts `uvicorn config.asgi:application --workers N` in production mode (DEBUG off, JSON logs);
 4. for each scenario and concurrency runs `wrk` (Debian's package) with a Lua script that counts every
    status and reports requests/s and p50/p95/p99 latency;
 5. counts the writes in the database afterwards: every acknowledged (201) ticket or chat message must be
@@ -141,9 +141,9 @@ def prepare(run: str) -> dict:
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
 
-    from helpdesk.demo.loader import demo_load
-    from helpdesk.integrations.services import api_token_create
+    from demo.loader import demo_load
     from helpdesk.models import User
+    from integrations.services import api_token_create
     from tickets.models import Ticket
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -176,7 +176,7 @@ def write_counts(run: str) -> dict[str, int]:
     from chat.models import Conversation, Message
     from tickets.models import Ticket
 
-    ASSISTANT = Message.Author.ASSISTANT  # noqa: N806
+    ASSISTANT = Message.Author.ASSISTANT
     tickets = Ticket.objects.filter(title__startswith=f"bench {run}c")
     messages = Message.objects.filter(body__startswith=f"bench {run}c", author_kind=Message.Author.CUSTOMER)
     duplicated = tickets.values("title").annotate(n=Count("pk")).filter(n__gt=1).count()
@@ -226,7 +226,7 @@ def start_server(env: dict, port: int, workers: int, log: Path) -> subprocess.Po
             sys.executable,
             "-m",
             "uvicorn",
-            "helpdesk.asgi:application",
+            "config.asgi:application",
             "--host",
             "127.0.0.1",
             "--port",
@@ -246,7 +246,7 @@ def start_server(env: dict, port: int, workers: int, log: Path) -> subprocess.Po
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
                 if response.status == 200:
                     return server
         except OSError:
@@ -303,7 +303,7 @@ def main() -> None:
     # The server and this process share the key: the engineer's session made here must verify there.
     os.environ["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
     os.environ["DATABASE_URL"] = bench_database_url(args.database, reset=args.reset)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     data = prepare(run)
     workdir = Path(tempfile.mkdtemp(prefix="helpdesk-load-"))
     env = {

@@ -27,7 +27,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
 
@@ -268,7 +268,7 @@ def search_bench(connection, corpus: Corpus, queries: int, ef_values: list[int])
             "p95_ms": round(percentile(latencies, 95), 2),
             "recall_at_10": round(statistics.mean(recalls), 4),
         }
-    hybrid_sql = SEARCH_SQL.format(dims=DIMS).replace("knowledge_chunk", "bench_chunk")
+    hybrid_sql = SEARCH_SQL.format(dims=DIMS).replace("retrieval_chunk", "bench_chunk")
     latencies = []
     for params, topic in zip(base, topics, strict=True):
         hybrid = {
@@ -326,8 +326,8 @@ def indexing_bench(documents: int) -> dict:
     from django.utils import timezone
 
     from helpdesk.models import Site, User
-    from knowledge.models import Chunk
     from knowledge.services import index_site
+    from retrieval.models import Chunk
     from tickets.models import Ticket, TicketState
 
     db = settings.DATABASES["default"]

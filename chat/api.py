@@ -1,7 +1,7 @@
 """The chat over the API: the same services as the pages; the assistant's answer comes back whole.
 
 (Streaming is for browsers: GET /chat/<id>/messages/<message_id>/answer/ serves server-sent events.)
-Refusals are exceptions turned into responses by helpdesk/api.py: a too-long message is 422, a rate
+Refusals are exceptions turned into responses by config/api.py: a too-long message is 422, a rate
 limit 429 with Retry-After, another site's conversation 404.
 """
 
@@ -37,11 +37,10 @@ from chat.services import (
     feedback_set,
     message_post,
 )
-from helpdesk.integrations.auth import api_auth
 from helpdesk.ratelimit import rate_limit_hit
 from tickets.models import Category
 
-router = Router(tags=["chat"], auth=api_auth)
+router = Router(tags=["chat"])
 
 
 def _limit(request: HttpRequest, *scopes: str) -> None:

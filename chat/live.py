@@ -27,12 +27,12 @@ RETRY_MS = 1000
 
 
 def poll_seconds() -> float:
-    return getattr(settings, "CHAT_FEED_POLL_SECONDS", 0.5)
+    return settings.CHAT_FEED_POLL_SECONDS
 
 
 def feed_max_seconds() -> float:
     """A feed ends after this long; EventSource reconnects with Last-Event-ID and resumes from its cursor."""
-    return getattr(settings, "CHAT_FEED_MAX_SECONDS", 300)
+    return settings.CHAT_FEED_MAX_SECONDS
 
 
 def sse(event: str, data: dict, *, event_id: int | None = None) -> str:

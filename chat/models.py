@@ -176,23 +176,6 @@ class ConversationEvent(models.Model):
         return f"{self.kind} (conversation {self.conversation_id}): {self.message}"
 
 
-class RateLimitWindow(models.Model):
-    """A fixed-window request counter per user and scope, shared by every server process."""
-
-    key = models.CharField(max_length=200)
-    window_start = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["key", "window_start"], name="ratelimit_window_once"),
-        ]
-        indexes = [models.Index(fields=["window_start"])]
-
-    def __str__(self) -> str:
-        return f"{self.key} @ {self.window_start:%H:%M:%S}: {self.count}"
-
-
 class IncidentType(models.Model):
     """A site's version of a security incident type (chat.safety): overrides the built-in default of the
     same slug, or adds a type. Blank text fields keep the default's; `enabled=False` turns the type off."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,12 +13,13 @@ from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 
 from chat.handoff import handoff_title, suggested_steps
-from chat.models import Conversation, IncidentType, Message, MessageFeedback
+from chat.models import Conversation, ConversationEvent, IncidentType, Message, MessageFeedback
 from chat.safety import DEFAULTS_BY_SLUG, IncidentSpec, lines
-from helpdesk.models import User
+from helpdesk.models import Site, User
 from helpdesk.tenancy import scope_to_user, visible_sites
-from retrieval.citations import sources_for_viewer
+from retrieval.citations import CitedRow, sources_for_viewer
 from tickets.models import Ticket
+from tickets.training import Example
 
 
 def conversations_for_user(*, user: User) -> QuerySet[Conversation]:
@@ -28,6 +30,32 @@ def conversations_for_user(*, user: User) -> QuerySet[Conversation]:
     if not user.is_staff_member:
         conversations = conversations.filter(customer=user)
     return conversations
+
+
+def cited_conversations(viewer: User, ids: set[int]) -> dict[int, CitedRow]:
+    """Chats as a citation shows them to `viewer` (registered with retrieval.citations). Their resolution
+    is what their search document has: the last word of the assistant or an engineer."""
+    conversations = Conversation.objects.select_related("customer__profile").in_bulk(ids)
+    openable = set(
+        conversations_for_user(user=viewer).filter(pk__in=conversations).values_list("pk", flat=True)
+    )
+    answers = dict(
+        Message.objects.filter(conversation_id__in=conversations)
+        .exclude(author_kind__in=(Message.Author.CUSTOMER, Message.Author.SYSTEM))
+        .order_by("conversation_id", "-seq")
+        .distinct("conversation_id")
+        .values_list("conversation_id", "body")
+    )
+    return {
+        pk: CitedRow(
+            site_id=conversation.site_id,
+            openable=pk in openable,
+            moment=conversation.closed_at or conversation.created_at,
+            resolution=answers.get(pk, ""),
+            requester=conversation.customer,
+        )
+        for pk, conversation in conversations.items()
+    }
 
 
 def conversation_get_for_user(*, user: User, pk: int) -> Conversation:
@@ -198,6 +226,57 @@ def conversation_messages_for_ticket(*, ticket, user: User) -> list[Message]:
         Message.objects.filter(conversation__in=conversations)
         .select_related("author__profile", "conversation")
         .order_by("conversation__created_at", "seq")
+    )
+
+
+def ticket_customer_words(*, ticket: Ticket) -> list[str]:
+    """What the customer wrote in the chats a ticket came from, in order (registered with
+    tickets.selectors as the requester's words: that ticket's description also quotes the assistant)."""
+    said = Message.objects.filter(
+        conversation__ticket_id=ticket.pk, author_kind=Message.Author.CUSTOMER
+    ).order_by("conversation__created_at", "seq")
+    return list(said.values_list("body", flat=True))
+
+
+def conversations_for_training(*, site: Site) -> QuerySet[Conversation]:
+    """The site's closed conversations with a category (triaged, inherited or set by an engineer)."""
+    return (
+        Conversation.objects.filter(site=site, state=Conversation.State.CLOSED, category__isnull=False)
+        .select_related("category")
+        .order_by("pk")
+    )
+
+
+def conversation_training_examples(*, site: Site) -> list[Example]:
+    """The site's categorized closed chats as its triage model learns them (registered with
+    tickets.training): the subject and the customer's messages, or the subject alone as the title."""
+    conversations = list(conversations_for_training(site=site))
+    asked: dict[int, list[str]] = defaultdict(list)
+    for conversation_id, body in (
+        Message.objects.filter(conversation__in=conversations, author_kind=Message.Author.CUSTOMER)
+        .order_by("conversation_id", "seq")
+        .values_list("conversation_id", "body")
+    ):
+        asked[conversation_id].append(body)
+    return [
+        Example(
+            "\n\n".join([c.subject, *asked[c.pk]]), c.subject or (asked[c.pk] or [""])[0], c.category.slug
+        )
+        for c in conversations
+        if asked[c.pk] or c.subject
+    ]
+
+
+def conversations_categorized_since(*, site: Site, since: datetime | None) -> int:
+    """How many of the site's training chats were categorized after `since` (all of them when None)."""
+    conversations = conversations_for_training(site=site)
+    if since is None:
+        return conversations.count()
+    # A chat counts once it is categorized (on close, from its ticket, or re-categorized by an engineer).
+    return (
+        conversations.filter(events__kind=ConversationEvent.Kind.CATEGORIZED, events__created_at__gt=since)
+        .distinct()
+        .count()
     )
 
 

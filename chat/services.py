@@ -18,13 +18,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django_q.tasks import async_task
 
-from chat.models import Conversation, ConversationEvent, Message, MessageFeedback
+from chat.models import Conversation, ConversationEvent, IncidentType, Message, MessageFeedback
 from chat.selectors import conversation_customer_text, conversation_handoff_summary, orphaned_questions
+from helpdesk.jobs import enqueue_on_commit
 from helpdesk.models import Site, User
 from retrieval.embedders import Embedder, RememberingEmbedder, get_embedder
 from tickets.models import Category, Ticket
@@ -32,7 +31,7 @@ from tickets.models import Category, Ticket
 logger = logging.getLogger(__name__)
 
 # A claim older than this is taken to belong to a process that died mid-answer; another may take over.
-REPLY_CLAIM_TIMEOUT = timedelta(seconds=getattr(settings, "CHAT_REPLY_TIMEOUT_SECONDS", 120))
+REPLY_CLAIM_TIMEOUT = timedelta(seconds=settings.CHAT_REPLY_TIMEOUT_SECONDS)
 # The sweep of orphaned questions leaves older ones alone (see orphaned_questions_answer).
 ORPHAN_MAX_AGE = timedelta(days=1)
 UNAVAILABLE_REPLY = (
@@ -46,7 +45,7 @@ class ConversationClosed(Exception):
 
 
 def message_max_length() -> int:
-    return getattr(settings, "CHAT_MESSAGE_MAX_LENGTH", 4000)
+    return settings.CHAT_MESSAGE_MAX_LENGTH
 
 
 def message_body_clean(body: str) -> str:
@@ -183,8 +182,8 @@ def assistant_reply_stream(*, question: Message) -> Iterator[str | ReplyDone]:
     The caller must have won `assistant_reply_claim`. The reply is saved when the provider finishes,
     whoever is (or is no longer) listening; a provider failure is answered with an honest apology.
     """
+    from ai.providers import get_provider
     from chat.scope import detect_language
-    from helpdesk.ai import get_provider
     from retrieval.grounding import build_context
 
     started = time.monotonic()
@@ -426,17 +425,9 @@ def _close(conversation: Conversation, *, outcome: str) -> Conversation:
     conversation.closed_at = timezone.now()
     conversation.save(update_fields=["state", "outcome", "closed_at"])
     conversation_id = conversation.pk
-    transaction.on_commit(lambda: _enqueue("knowledge.tasks.index_conversation", conversation_id))
-    transaction.on_commit(lambda: _enqueue("chat.tasks.conversation_categorize", conversation_id))
+    enqueue_on_commit("knowledge.tasks.index_conversation", conversation_id)
+    enqueue_on_commit("chat.tasks.conversation_categorize", conversation_id)
     return conversation
-
-
-def _enqueue(task: str, *args) -> None:
-    """Queue a background job; a broker failure is logged, never raised into the customer's request."""
-    try:
-        async_task(task, *args)
-    except Exception:
-        logger.exception("Could not queue %s%r", task, args)
 
 
 @transaction.atomic
@@ -545,7 +536,7 @@ def _category_set(
     )
     if not conversation.is_open:
         conversation_id = conversation.pk
-        transaction.on_commit(lambda: _enqueue("knowledge.tasks.index_conversation", conversation_id))
+        enqueue_on_commit("knowledge.tasks.index_conversation", conversation_id)
     return conversation
 
 
@@ -568,7 +559,8 @@ def conversation_triage(*, conversation_id: int, provider=None) -> Conversation 
     Safe to run twice. When retrieval or every provider fails the conversation stays uncategorized
     (logged): the AI is never the reason anything else about it changes.
     """
-    from helpdesk.ai import AIUnavailable, get_provider
+    from ai.base import AIUnavailable
+    from ai.providers import get_provider
     from tickets.triage import categorize_text, grounding_for
 
     conversation = (
@@ -647,13 +639,19 @@ def conversations_category_from_ticket(*, ticket: Ticket) -> int:
     return len(conversations)
 
 
+def ticket_category_changed_received(sender, *, ticket: Ticket, **kwargs) -> int:
+    """tickets.signals.ticket_category_changed (connected in ChatConfig.ready): inside the ticket's write,
+    its new category flows to its conversations."""
+    return conversations_category_from_ticket(ticket=ticket)
+
+
 @transaction.atomic
 def conversation_category_set(
     *, site: Site, conversation: Conversation, user: User, category: Category
 ) -> Conversation:
     """An engineer's category for the conversation: recorded as a correction of what it replaced, and final
     (neither triage nor its ticket's category overwrite it); closed, it is in the site's next training."""
-    from tickets.lifecycle import covers_site
+    from helpdesk.tenancy import covers_site
 
     conversation = _locked(site, conversation)
     if not (user.is_helpdesk_admin or covers_site(user, site.pk)):
@@ -716,15 +714,19 @@ def _incident_reply(question: Message, embedder: Embedder) -> RoutedReply | None
 
 
 def _incident_article(incident, site_id: int):
-    from knowledge.models import Article
-
+    """The published KB article (the site's or a global one) the site's incident type links to, reached
+    through that link so chat needs nothing of knowledge's code."""
     if incident.spec.article_id is None:
         return None
-    return (
-        Article.objects.filter(pk=incident.spec.article_id, state=Article.State.PUBLISHED)
-        .filter(Q(site_id=site_id) | Q(site__isnull=True))
+    row = (
+        IncidentType.objects.filter(site_id=site_id, article_id=incident.spec.article_id)
+        .select_related("article")
         .first()
     )
+    article = row.article if row is not None else None
+    if article is None or article.state != article.State.PUBLISHED or article.site_id not in (None, site_id):
+        return None
+    return article
 
 
 @transaction.atomic
@@ -759,5 +761,5 @@ def incident_escalate(*, conversation: Conversation, question: Message, incident
     conversation.outcome = Conversation.Outcome.ESCALATED
     conversation.save(update_fields=["ticket", "outcome"])
     ticket_id = ticket.pk
-    transaction.on_commit(lambda: _enqueue("chat.tasks.incident_engineers_notify", ticket_id))
+    enqueue_on_commit("chat.tasks.incident_engineers_notify", ticket_id)
     return ticket

@@ -74,7 +74,7 @@ NO_LABEL = "(none)"
 
 def confusion_matrix(gold: Sequence[str], predicted: Sequence[str | None], labels: Sequence[str]) -> dict:
     """{"labels": rows (gold), "columns": labels + "(none)" for abstentions, "matrix": counts[gold][pred]}."""
-    columns = list(labels) + [NO_LABEL]
+    columns = [*list(labels), NO_LABEL]
     index = {label: i for i, label in enumerate(columns)}
     matrix = [[0] * len(columns) for _ in labels]
     rows = {label: i for i, label in enumerate(labels)}

@@ -47,12 +47,23 @@ def _signed(value) -> str:
     return "" if value is None else f"{value:+.3f}"
 
 
+def _label(name: str, score: dict) -> str:
+    return f"{name} (sanity check)" if score.get("sanity_check") else name
+
+
+def _beside(score: dict, separator: str) -> str:
+    """The baselines, then any controls (runs of the judge that must score lower: groundedness's)."""
+    parts = [f"{label} {_fmt(value)}" for label, value in (score.get("baselines") or {}).items()]
+    parts += [f"control {label} {_fmt(value)}" for label, value in (score.get("controls") or {}).items()]
+    return separator.join(parts)
+
+
 def table_rows(report: dict) -> list[list[str]]:
     deltas = report.get("compare", {}).get("deltas", {})
     rows = []
     for name, score in report["scores"].items():
         baselines = score.get("baselines") or {}
-        baseline_text = "  ".join(f"{label} {_fmt(value)}" for label, value in baselines.items())
+        baseline_text = _beside(score, "  ")
         best = max((v for v in baselines.values() if v is not None), default=None)
         vs_baseline = None
         if best is not None and score.get("system") is not None:
@@ -61,7 +72,7 @@ def table_rows(report: dict) -> list[list[str]]:
             )
         rows.append(
             [
-                name,
+                _label(name, score),
                 _score_text(name, score.get("system")),
                 baseline_text,
                 _signed(vs_baseline),
@@ -303,13 +314,14 @@ def render_html(report: dict) -> str:
     rows = []
     for name, score in report["scores"].items():
         baselines = score.get("baselines") or {}
-        baseline_text = ", ".join(f"{_esc(k)} {_fmt(v)}" for k, v in baselines.items())
+        baseline_text = _esc(_beside(score, ", "))
         best = max((v for v in baselines.values() if v is not None), default=None)
         vs = None if best is None or score.get("system") is None else score["system"] - best
         if vs is not None and not score.get("higher_is_better", True):
             vs = -vs
         rows.append(
-            f"<tr><td>{_esc(name)}</td><td class='num'>{_score_text(name, score.get('system'))}</td>"
+            f"<tr><td>{_esc(_label(name, score))}</td>"
+            f"<td class='num'>{_score_text(name, score.get('system'))}</td>"
             f"<td>{baseline_text}</td>"
             f"{_delta_cell(vs)}"
             f"{_delta_cell(deltas.get(name), higher_is_better=score.get('higher_is_better', True))}</tr>"

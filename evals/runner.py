@@ -86,7 +86,7 @@ class Pipeline:
     """The production code paths, bound to one sandbox; every result is checked for other sites' rows."""
 
     def __init__(self, sandbox: Sandbox, provider_name: str | None, categories: list[str]):
-        from helpdesk.ai import get_provider
+        from ai.providers import get_provider
         from retrieval.embedders import RememberingEmbedder, get_embedder
         from tickets.models import Priority
 
@@ -191,7 +191,7 @@ def _bm25_indexes(dataset: Dataset) -> dict[str, BM25]:
 
 def _dense_indexes(sandbox: Sandbox, model_name: str) -> dict[str, DenseIndex]:
     """Each dataset site's indexed chunk vectors (its own rows only), for the exact-cosine baseline."""
-    from knowledge.models import Chunk
+    from retrieval.models import Chunk
 
     indexes = {}
     for name, site in sandbox.sites.items():
@@ -261,13 +261,14 @@ def run_queries(dataset: Dataset, sandbox: Sandbox, options: RunOptions) -> list
 
 
 def _score(
-    name: str, system, baselines: dict | None = None, *, higher_is_better: bool = True, n=None
+    name: str, system, baselines: dict | None = None, *, higher_is_better: bool = True, n=None, **extra
 ) -> tuple:
     return name, {
         "system": system,
         "baselines": baselines or {},
         "higher_is_better": higher_is_better,
         "n": n,
+        **extra,
     }
 
 
@@ -417,17 +418,28 @@ def score_replies(records: list[QueryRecord], *, llm: bool = False) -> tuple[lis
     cache = judges.EmbeddingCache(get_embedder())
     llm_judge = None
     if llm:
-        from helpdesk.ai.openai_provider import OpenAIProvider
+        from ai.openai_provider import OpenAIProvider
 
         llm_judge = judges.LLMJudge(OpenAIProvider(), cache)
     skip = judges.template_sentences(r.reply for r in records if not r.reply_refused)
     system = _reply_scores(records, cache, baseline=False, skip=skip, llm_judge=llm_judge)
     baseline = _reply_scores(records, cache, baseline=True, skip=set(), llm_judge=llm_judge)
+    # The LLM judge's controls would triple its calls (and a replayed run's cassette); the embedding
+    # judge's are cheap, and they are the ones needed: offline, groundedness is high by construction.
+    controls = None
+    if llm_judge is None:
+        controls = judges.groundedness_controls(
+            [(r.reply, r.reply_sources) for r in records if not r.reply_refused], cache, skip
+        )
     names = ["citation_precision", "fact_recall", "groundedness", "refusal_accuracy", "answer_rate"]
     scores = [
         _score(f"replies.{name}", system[name], {"top-resolution": baseline[name]}, n=system["counts"][name])
         for name in names
     ]
+    if controls is not None:
+        grounded = dict(scores)["replies.groundedness"]
+        grounded["sanity_check"] = True  # reported beside its controls, not as a measure of quality
+        grounded["controls"] = {name: control["groundedness"] for name, control in controls.items()}
     if system["counts"]["follow_up_repeat_rate"]:
         scores.append(
             _score(
@@ -449,6 +461,7 @@ def score_replies(records: list[QueryRecord], *, llm: bool = False) -> tuple[lis
             "support_similarity": judges.SUPPORT_SIMILARITY,
             "support_containment": judges.SUPPORT_CONTAINMENT,
             "template_sentences_skipped": sorted(skip),
+            "groundedness_controls": controls,
         },
     }
     return scores, details
@@ -495,15 +508,35 @@ def build_report(dataset: Dataset, records: list[QueryRecord], options: RunOptio
     return {"run": run, "scores": dict(scores), "details": details, "notes": []}
 
 
+def groundedness_note(score: dict, judge: dict) -> str:
+    """Groundedness as a sanity check, with the controls that show whether the judge can fail."""
+    wrong, invented = (
+        judge["groundedness_controls"]["wrong_source"],
+        judge["groundedness_controls"]["invented_claim"],
+    )
+
+    def text(value) -> str:
+        return "—" if value is None else f"{value:.3f}"
+
+    return (
+        f"replies.groundedness ({text(score['system'])}) is a sanity check here, not a measure of quality: "
+        "the offline replies are composed from their cited sources' sentences, which the judge then finds. "
+        f"Its controls: the same replies judged against another reply's sources score "
+        f"{text(wrong['groundedness'])} (lower for {text(wrong['caught'])} of them), and with one invented "
+        f"claim added {text(invented['groundedness'])} (lower for {text(invented['caught'])})."
+    )
+
+
 def openai_recording(options: RunOptions, dataset: Dataset):
     """Replay (or, with --record, record) the run's OpenAI traffic, so `--provider openai` is deterministic.
 
-    Requests match on method and URL path, in order: a run makes the same calls in the same order, while
-    the ids inside the prompts differ between runs (each run creates fresh rows).
+    Requests match on method, URL and shape (model, stream flag, response format and schema name, message
+    roles: evals.cassettes), in order: a run makes the same calls in the same order, while the
+    ids inside the prompts differ between runs (each run creates fresh rows), so the text is not compared.
     """
     if (options.provider or settings.AI_PROVIDER) != "openai":
         return contextlib.nullcontext()
-    import vcr
+    from evals.cassettes import openai_vcr
 
     cassette = Path(options.cassette or CASSETTE_DIR / f"{dataset.name}.yaml")
     if options.record and not settings.OPENAI_API_KEY:
@@ -513,12 +546,7 @@ def openai_recording(options: RunOptions, dataset: Dataset):
             f"--provider openai replays {cassette}, which does not exist: record it once with "
             "--provider openai --record and OPENAI_API_KEY set."
         )
-    recorder = vcr.VCR(
-        record_mode="all" if options.record else "none",
-        match_on=["method", "scheme", "host", "port", "path"],
-        filter_headers=["authorization", "openai-organization", "openai-project", "cookie", "set-cookie"],
-        decode_compressed_response=True,
-    )
+    recorder = openai_vcr(record_mode="all" if options.record else "none")
     return recorder.use_cassette(str(cassette))
 
 
@@ -537,6 +565,35 @@ def ai_calls(sandbox: Sandbox) -> dict:
         .order_by("provider", "outcome")
     )
     return {f"{row['provider']}:{row['outcome']}": row for row in rows}
+
+
+def ai_defects(sandbox: Sandbox) -> dict[str, dict[str, int]]:
+    """What was wrong with the model's answers in the run (ai.base.Defect), per provider: how
+    often a small model's numbers, categories, citations or text had to be repaired or rejected."""
+    from collections import Counter, defaultdict
+
+    from helpdesk.models import AIInteraction
+
+    counts: dict[str, Counter] = defaultdict(Counter)
+    rows = AIInteraction.objects.filter(site__in=list(sandbox.sites.values())).values_list(
+        "provider", "defects"
+    )
+    for provider, defects in rows:
+        counts[provider].update(defects)
+    return {
+        provider: dict(sorted(counter.items())) for provider, counter in sorted(counts.items()) if counter
+    }
+
+
+def defects_note(defects: dict[str, dict[str, int]]) -> str:
+    return (
+        "Model answers repaired or rejected: "
+        + "; ".join(
+            f"{provider}: " + ", ".join(f"{defect} {count}" for defect, count in counts.items())
+            for provider, counts in defects.items()
+        )
+        + " (details.ai_defects; each is an AI log row's `defects`)."
+    )
 
 
 def write_results(records: list[QueryRecord], out: Path) -> Path:
@@ -650,6 +707,7 @@ def run_evals(options: RunOptions, *, echo: Callable[[str], None] = lambda _mess
         learning_seconds = time.monotonic() - learning_started
         records = run_queries(dataset, sandbox, options)
         calls = ai_calls(sandbox)
+        defects = ai_defects(sandbox)
         provider = options.provider or settings.AI_PROVIDER
         run = {
             "id": run_id,
@@ -672,12 +730,15 @@ def run_evals(options: RunOptions, *, echo: Callable[[str], None] = lambda _mess
         # Scored before the recording closes: with --provider openai the LLM judge's calls replay too.
         report = build_report(dataset, records, options, run)
         report["details"]["ai_calls"] = calls
+        report["details"]["ai_defects"] = defects
         report["details"]["learnt"] = learnt
     fallbacks = sum(row["calls"] for key, row in calls.items() if key.endswith(":fallback"))
     if fallbacks:
         report["notes"].append(
             f"{fallbacks} provider call(s) failed and were answered by the offline fallback."
         )
+    if defects:
+        report["notes"].append(defects_note(defects))
     judge = report["details"].get("replies", {}).get("judge", {})
     if judge.get("groundedness") == "llm":
         report["notes"].append(
@@ -686,6 +747,8 @@ def run_evals(options: RunOptions, *, echo: Callable[[str], None] = lambda _mess
         )
     elif judge:
         report["notes"].append("Replies judged by embedding similarity with the configured embedder.")
+    if judge.get("groundedness_controls"):
+        report["notes"].append(groundedness_note(report["scores"]["replies.groundedness"], judge))
     outside = report["details"].get("retrieval", {}).get("outside_results")
     if outside:
         report["notes"].append(

@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from helpdesk.ai import admin as ai_admin  # noqa: F401 - registers the AI usage log and its cost summary
 from helpdesk.models import Profile, Site, User
 
 
@@ -25,8 +24,8 @@ class HelpdeskUserAdmin(UserAdmin):
     list_display = ["username", "email", "role", "site", "is_active"]
     list_filter = ["role", "site", "is_active"]
     list_select_related = ["site"]
-    fieldsets = UserAdmin.fieldsets + (("Helpdesk", {"fields": ["role", "site"]}),)
-    add_fieldsets = UserAdmin.add_fieldsets + (("Helpdesk", {"fields": ["role", "site"]}),)
+    fieldsets = (*UserAdmin.fieldsets, ("Helpdesk", {"fields": ["role", "site"]}))
+    add_fieldsets = (*UserAdmin.add_fieldsets, ("Helpdesk", {"fields": ["role", "site"]}))
 
 
 @admin.register(Profile)

@@ -15,10 +15,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from helpdesk.models import Profile
 
-AVATAR_MAX_BYTES = getattr(settings, "AVATAR_MAX_BYTES", 3 * 1024 * 1024)
+AVATAR_MAX_BYTES = settings.AVATAR_MAX_BYTES
 # Checked from the image header before any pixel is decoded: a small file claiming huge dimensions (a
 # decompression bomb) is refused without allocating its memory.
-AVATAR_MAX_PIXELS = getattr(settings, "AVATAR_MAX_PIXELS", 24_000_000)
+AVATAR_MAX_PIXELS = settings.AVATAR_MAX_PIXELS
 AVATAR_SIZE = 256
 AVATAR_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-/]{5,40}$")

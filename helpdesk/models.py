@@ -93,6 +93,8 @@ class AIInteraction(models.Model):
         FALLBACK = "fallback", "Answered by the fallback"
         ERROR = "error", "Error"
         REFUSED = "refused", "No grounding: refused to guess"
+        # The model answered, but unusably (empty, looping, citing nothing): the fallback answered.
+        REJECTED = "rejected", "Answer rejected"
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="ai_interactions")
     purpose = models.CharField(max_length=10, choices=Purpose.choices)
@@ -107,6 +109,12 @@ class AIInteraction(models.Model):
     sources = ArrayField(models.CharField(max_length=40), default=list, blank=True, help_text="Citation keys")
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     error = models.TextField(blank=True)
+    defects = ArrayField(
+        models.CharField(max_length=30),
+        default=list,
+        blank=True,
+        help_text="What was wrong with the model's answer: repaired or rejected (ai.base.Defect)",
+    )
     cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -119,3 +127,20 @@ class AIInteraction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} by {self.provider}/{self.model}: {self.outcome}"
+
+
+class RateLimitWindow(models.Model):
+    """A fixed-window request counter per user and scope, shared by every server process."""
+
+    key = models.CharField(max_length=200)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="ratelimit_window_once"),
+        ]
+        indexes = [models.Index(fields=["window_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.window_start:%H:%M:%S}: {self.count}"

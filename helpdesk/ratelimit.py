@@ -19,15 +19,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
-DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
-    # Messages and decisions a person sends into chats.
-    "chat": (30, 60),
-    # Anything that runs the AI: assistant answers, reply drafts.
-    "ai": (20, 60),
-    # Password reset requests per typed email address and per client address (helpdesk.throttle).
-    "password_reset_account": (3, 3600),
-    "password_reset_address": (10, 3600),
-}
+from helpdesk.models import RateLimitWindow
 
 
 class RateLimited(Exception):
@@ -47,8 +39,7 @@ class Usage:
 
 
 def limit_for(scope: str) -> tuple[int, int]:
-    limits = {**DEFAULT_LIMITS, **getattr(settings, "RATE_LIMITS", {})}
-    return limits[scope]
+    return settings.RATE_LIMITS[scope]
 
 
 def rate_limit_hit(*, user=None, scope: str, key: str | None = None, now: datetime | None = None) -> Usage:
@@ -56,8 +47,6 @@ def rate_limit_hit(*, user=None, scope: str, key: str | None = None, now: dateti
 
     Callers without a user (password reset) count under their own `key` instead.
     """
-    from chat.models import RateLimitWindow
-
     limit, seconds = limit_for(scope)
     now = now or timezone.now()
     epoch = int(now.timestamp())
@@ -77,8 +66,6 @@ def rate_limit_hit(*, user=None, scope: str, key: str | None = None, now: dateti
 
 
 def rate_limit_prune(*, older_than: timedelta = timedelta(days=1)) -> int:
-    from chat.models import RateLimitWindow
-
     deleted, _ = RateLimitWindow.objects.filter(window_start__lt=timezone.now() - older_than).delete()
     return deleted
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django_q.models import Schedule
 
 PERIODIC_JOBS = [
@@ -34,10 +35,22 @@ PERIODIC_JOBS = [
     },
     {
         "name": "helpdesk: forget API Idempotency-Keys older than a day",
-        "func": "helpdesk.integrations.tasks.idempotency_keys_prune",
+        "func": "integrations.tasks.idempotency_keys_prune",
         "schedule_type": Schedule.HOURLY,
     },
 ]
+
+# Redis hands a task out once (no receipts): an indexing task whose worker died is gone, and this sweep
+# finishes its work (docs/deploy.md). The database broker delivers such a task again by itself.
+if "redis" in settings.Q_CLUSTER:
+    PERIODIC_JOBS.append(
+        {
+            "name": "knowledge: index what a lost indexing task left undone",
+            "func": "knowledge.tasks.index_sweep",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 10,
+        }
+    )
 
 
 def schedules_sync(**_signal_kwargs) -> None:

@@ -33,14 +33,9 @@ DEFAULT_CSP_DIRECTIVES: dict[str, str] = {
     "frame-ancestors": "'none'",
 }
 
-DEFAULT_PERMISSIONS_POLICY = (
-    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
-    "payment=(), usb=()"
-)
-
 
 def content_security_policy(nonce: str) -> str:
-    directives = {**DEFAULT_CSP_DIRECTIVES, **getattr(settings, "CSP_DIRECTIVES", {})}
+    directives = {**DEFAULT_CSP_DIRECTIVES, **settings.CSP_DIRECTIVES}
     parts = (f"{name} {value.replace(NONCE_PLACEHOLDER, nonce)}" for name, value in directives.items())
     return "; ".join(parts)
 
@@ -57,14 +52,10 @@ class SecurityHeadersMiddleware(MiddlewareMixin):
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         nonce = getattr(request, "csp_nonce", None) or secrets.token_urlsafe(18)
         header = (
-            "Content-Security-Policy-Report-Only"
-            if getattr(settings, "CSP_REPORT_ONLY", False)
-            else "Content-Security-Policy"
+            "Content-Security-Policy-Report-Only" if settings.CSP_REPORT_ONLY else "Content-Security-Policy"
         )
         response.headers.setdefault(header, content_security_policy(nonce))
-        response.headers.setdefault(
-            "Permissions-Policy", getattr(settings, "PERMISSIONS_POLICY", DEFAULT_PERMISSIONS_POLICY)
-        )
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
 
 
@@ -82,7 +73,7 @@ class NulQueryMiddleware(MiddlewareMixin):
 
     PostgreSQL cannot store NUL in text, so any search box or filter that passes one on would fail
     inside the database (a 500). Refusing here covers every page, the admin's included. The API, under
-    /api/, refuses them itself as field errors in its own error shape (helpdesk/api.py).
+    /api/, refuses them itself as field errors in its own error shape (config/api.py).
     """
 
     def process_request(self, request: HttpRequest) -> None:

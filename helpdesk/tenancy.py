@@ -28,6 +28,24 @@ def visible_sites(user: User) -> QuerySet[Site]:
     return Site.objects.filter(pk=user.site_id, is_active=True)
 
 
+def access_site(user: User, site_id: int | None, *, among: QuerySet[Site] | None = None) -> Site:
+    """The site a caller names, when they may see it (`among` narrows the choice, e.g. to the sites they
+    may edit): the one resolver of "the caller's site" for pages and the API. An unknown id and another
+    tenant's id answer the same 404."""
+    site = (
+        (among if among is not None else visible_sites(user)).filter(pk=site_id).first() if site_id else None
+    )
+    if site is None:
+        raise Http404("No such site.")
+    return site
+
+
+def covers_site(user: User, site_id: int) -> bool:
+    """An engineer who covers this (active) site: the same rule as `visible_sites`, so an engineer never
+    acts on a site they cannot see."""
+    return user.is_engineer and visible_sites(user).filter(pk=site_id).exists()
+
+
 def can_see_site(user: User, site: Site | int | None) -> bool:
     site_id = site.pk if isinstance(site, Site) else site
     return site_id is not None and visible_sites(user).filter(pk=site_id).exists()

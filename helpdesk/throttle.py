@@ -25,9 +25,6 @@ from django.utils import timezone
 from helpdesk.guard.models import LoginFailure
 from helpdesk.ratelimit import RateLimited, rate_limit_hit
 
-DEFAULT_USER_LIMIT = 5
-DEFAULT_ADDRESS_LIMIT = 20
-DEFAULT_WINDOW_SECONDS = 15 * 60
 RESET_ACCOUNT = "password_reset_account"
 RESET_ADDRESS = "password_reset_address"
 
@@ -54,7 +51,7 @@ class Throttled:
 
 
 def _window() -> timedelta:
-    return timedelta(seconds=getattr(settings, "LOGIN_THROTTLE_WINDOW_SECONDS", DEFAULT_WINDOW_SECONDS))
+    return timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW_SECONDS)
 
 
 def _key(scope: str, value: str) -> str:
@@ -73,10 +70,10 @@ def _username_key(username: str) -> str:
 def _keys(*, username: str, address: str | None) -> list[tuple[str, str, int]]:
     keys = []
     if username:
-        limit = getattr(settings, "LOGIN_THROTTLE_USER_LIMIT", DEFAULT_USER_LIMIT)
+        limit = settings.LOGIN_THROTTLE_USER_LIMIT
         keys.append((LoginFailure.Scope.USERNAME, _key("username", _username_key(username)), limit))
     if address:
-        limit = getattr(settings, "LOGIN_THROTTLE_ADDRESS_LIMIT", DEFAULT_ADDRESS_LIMIT)
+        limit = settings.LOGIN_THROTTLE_ADDRESS_LIMIT
         keys.append((LoginFailure.Scope.ADDRESS, _key("address", address), limit))
     return keys
 

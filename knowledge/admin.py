@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from knowledge.models import Article, Chunk, Document
+from knowledge.models import Article
+from retrieval.models import Chunk, Document
 
 
 @admin.register(Article)

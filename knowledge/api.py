@@ -1,12 +1,11 @@
 """KB articles over the API: everyone reads what they may see, staff write (global ones: admins)."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.errors import ValidationError
 
-from helpdesk.integrations.auth import api_actor
-from helpdesk.tenancy import visible_sites
+from helpdesk.tenancy import access_site
 from knowledge import selectors, services
 from knowledge.schemas import ArticleIn, ArticleOut, ArticlePatchIn
 from tickets.models import Category
@@ -29,30 +28,24 @@ def _category(slug: str | None):
 @router.get("/articles", response=list[ArticleOut])
 def article_list(request: HttpRequest, q: str = "", site: int | None = None):
     """Articles the caller may read (customers: published ones of their site and the global KB)."""
-    user = api_actor(request).user
-    scope = None
-    if site is not None:
-        scope = visible_sites(user).filter(pk=site).first()
-        if scope is None:
-            raise Http404("No such site.")
+    user = request.auth
+    scope = access_site(user, site) if site is not None else None
     return list(selectors.articles_for_user(user, site=scope, q=q[:300])[:MAX_ARTICLES])
 
 
 @router.get("/articles/{article_id}", response=ArticleOut)
 def article_read(request: HttpRequest, article_id: int):
-    return selectors.article_get_for_user(api_actor(request).user, article_id)
+    return selectors.article_get_for_user(request.auth, article_id)
 
 
 @router.post("/articles", response={201: ArticleOut})
 def article_create(request: HttpRequest, payload: ArticleIn):
-    user = api_actor(request).user
+    user = request.auth
     if not user.is_staff_member:
         raise PermissionDenied("Only engineers and admins write KB articles.")
     site = None
     if payload.site is not None:
-        site = selectors.editable_sites(user).filter(pk=payload.site).first()
-        if site is None:
-            raise Http404("No such site.")
+        site = access_site(user, payload.site, among=selectors.editable_sites(user))
     elif not user.is_helpdesk_admin:
         raise PermissionDenied("Only admins write global articles.")
     article = services.article_create(
@@ -68,7 +61,7 @@ def article_create(request: HttpRequest, payload: ArticleIn):
 
 @router.patch("/articles/{article_id}", response=ArticleOut)
 def article_update(request: HttpRequest, article_id: int, payload: ArticlePatchIn):
-    user = api_actor(request).user
+    user = request.auth
     article = selectors.article_get_for_user(user, article_id)
     if not selectors.can_edit_article(user, article):
         raise PermissionDenied("You may not edit this article.")

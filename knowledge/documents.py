@@ -8,20 +8,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from django.urls import reverse
-
 from chat.models import Conversation, Message
-from knowledge.models import Article, SourceType
+from knowledge.models import Article
 from retrieval import tokens
+from retrieval.chunking import MIN_REPLY_CHARS
+from retrieval.models import SourceType
 from tickets.models import Ticket, TicketState
 
 INDEXED_TICKET_STATES = (TicketState.RESOLVED, TicketState.CLOSED)
-# Windows of the document in o200k tokens. all-MiniLM-L6-v2 reads at most 256 word pieces, and English
-# text has a few more word pieces than o200k tokens, so 200-token windows are read whole.
-CHUNK_TOKENS = 200
-CHUNK_OVERLAP = 40
-# Public replies shorter than this ("Thanks!", "ok") add noise, not knowledge.
-MIN_REPLY_CHARS = 25
 
 
 @dataclass(frozen=True)
@@ -42,17 +36,6 @@ class SourceText:
     def content_hash(self) -> str:
         fields = [self.source_type, str(self.site_id), self.title, self.text, self.category, self.priority]
         return hashlib.sha256("\x1f".join([*fields, self.resolution]).encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class ChunkText:
-    ordinal: int
-    text: str
-    token_count: int
-
-    @property
-    def content_hash(self) -> str:
-        return hashlib.sha256(self.text.encode()).hexdigest()
 
 
 def ticket_source(ticket: Ticket) -> SourceText | None:
@@ -126,28 +109,3 @@ def article_source(article: Article) -> SourceText | None:
         text=f"{article.title}\n\n{article.body.strip()}",
         category=article.category.slug if article.category_id else "",
     )
-
-
-def chunk_text(title: str, text: str) -> list[ChunkText]:
-    """Windows of CHUNK_TOKENS tokens overlapping by CHUNK_OVERLAP; windows after the first restate the
-    title so each chunk still says what it is about when read (or embedded) alone."""
-    ids = tokens.encode(text)
-    if len(ids) <= CHUNK_TOKENS:
-        return [ChunkText(0, text, len(ids))]
-    chunks = []
-    step = CHUNK_TOKENS - CHUNK_OVERLAP
-    for ordinal, start in enumerate(range(0, len(ids) - CHUNK_OVERLAP, step)):
-        window = tokens.decode(ids[start : start + CHUNK_TOKENS]).strip()
-        body = window if ordinal == 0 else f"{title}\n{window}"
-        chunks.append(ChunkText(ordinal, body, tokens.count_tokens(body)))
-    return chunks
-
-
-def source_url(source_type: str, source_id: int) -> str:
-    """Where an engineer opens the case."""
-    name = {
-        SourceType.TICKET: "tickets:detail",
-        SourceType.TRANSCRIPT: "chat:conversation",
-        SourceType.ARTICLE: "knowledge:article_detail",
-    }[source_type]
-    return reverse(name, args=[source_id])

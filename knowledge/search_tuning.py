@@ -48,11 +48,10 @@ from django.db import connection
 from django.db.models import Q
 
 from helpdesk.models import Site
-from knowledge.documents import chunk_text
-from knowledge.models import Chunk, Document, SourceType
 from retrieval.calibration import OFF_TOPIC_QUESTIONS
+from retrieval.chunking import chunk_text
 from retrieval.embedders import Embedder, get_embedder
-from retrieval.models import SearchProfile
+from retrieval.models import Chunk, Document, SearchProfile, SourceType
 from retrieval.selectors import (
     BM25_B,
     BM25_K1,
@@ -132,7 +131,7 @@ class SiteIndex:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT c.id, u.lexeme, coalesce(array_length(u.positions, 1), 1) "
-                "FROM knowledge_chunk c, unnest(c.search_vector) u WHERE c.id = ANY(%s)",
+                "FROM retrieval_chunk c, unnest(c.search_vector) u WHERE c.id = ANY(%s)",
                 [self.chunk_ids],
             )
             for pk, lexeme, count in cursor.fetchall():
@@ -308,8 +307,8 @@ def tune_site_search(
             else article.text
         )
         pieces = [chunk.text for chunk in chunk_text("", body)]
-        vectors = embedder.embed(pieces + [article.title])
-        terms = lexemes(pieces + [article.title])
+        vectors = embedder.embed([*pieces, article.title])
+        terms = lexemes([*pieces, article.title])
         swapped = index.replace_document(article.pk, vectors[:-1], terms[:-1])
         replay(PseudoQuery("heading", article.title, {article.pk}), swapped, vectors[-1], terms[-1])
 

@@ -8,6 +8,7 @@ from django.http import Http404
 from helpdesk.models import Site, User
 from helpdesk.tenancy import can_see_site, scope_to_site, scope_to_user, visible_sites
 from knowledge.models import Article
+from retrieval.citations import CitedRow
 from retrieval.selectors import similar_cases
 from retrieval.types import SourceType
 
@@ -25,6 +26,15 @@ def articles_for_user(user: User, *, site: Site | None = None, q: str = "") -> Q
     if q:
         articles = articles.filter(Q(title__icontains=q) | Q(body__icontains=q))
     return articles.order_by("title", "pk")
+
+
+def cited_articles(viewer: User, ids: set[int]) -> dict[int, CitedRow]:
+    """Articles as a citation shows them to `viewer` (registered with retrieval.citations)."""
+    articles = Article.objects.in_bulk(ids)
+    readable = set(articles_for_user(viewer).filter(pk__in=articles).values_list("pk", flat=True))
+    return {
+        pk: CitedRow(site_id=article.site_id, openable=pk in readable) for pk, article in articles.items()
+    }
 
 
 def article_get_for_user(user: User, pk: int) -> Article:

@@ -16,21 +16,21 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
-from django_q.tasks import async_task
 
 from chat.models import Conversation
+from helpdesk.jobs import enqueue_on_commit
 from helpdesk.models import Site, User
 from knowledge.documents import (
     INDEXED_TICKET_STATES,
-    ChunkText,
     SourceText,
     article_source,
-    chunk_text,
     conversation_source,
     ticket_source,
 )
-from knowledge.models import Article, Chunk, Document, SourceType
+from knowledge.models import Article
+from retrieval.chunking import ChunkText, chunk_text
 from retrieval.embedders import Embedder, get_embedder
+from retrieval.models import Chunk, Document, SourceType
 from tickets.models import Category, Ticket
 
 logger = logging.getLogger(__name__)
@@ -246,7 +246,7 @@ def _unique_slug(*, site: Site | None, title: str, exclude_pk: int | None = None
 
 
 def _queue_article_index(article: Article) -> None:
-    transaction.on_commit(lambda: async_task("knowledge.tasks.index_article", article.pk))
+    enqueue_on_commit("knowledge.tasks.index_article", article.pk)
 
 
 @transaction.atomic

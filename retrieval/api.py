@@ -1,12 +1,11 @@
 """GET /api/v1/retrieval/similar: similar past cases within the caller's site scope."""
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.errors import ValidationError
 from pydantic import Field
 
-from helpdesk.integrations.auth import api_actor
-from helpdesk.tenancy import visible_sites
+from helpdesk.tenancy import access_site
 from retrieval.citations import cases_for_viewer
 from retrieval.schemas import CaseOut
 from retrieval.selectors import similar_cases
@@ -27,7 +26,7 @@ def similar(request: HttpRequest, query: Query[SimilarQuery]):
     """Customers search their own site (plus the global KB); staff name a site they cover.
     A site the caller cannot see answers 404, like any other site's object. A customer gets a colleague's
     case anonymized (retrieval.citations)."""
-    user = api_actor(request).user
+    user = request.auth
     if unknown := set(query.sources) - set(SourceType.ALL):
         raise ValidationError(
             [
@@ -43,10 +42,8 @@ def similar(request: HttpRequest, query: Query[SimilarQuery]):
             raise ValidationError(
                 [{"loc": ["query", "site"], "msg": "Staff must name a site.", "type": "missing"}]
             )
-        site = visible_sites(user).filter(pk=query.site).first()
+        site = access_site(user, query.site)
     else:
-        site = visible_sites(user).filter(pk=query.site or user.site_id).first()
-    if site is None:
-        raise Http404("No such site.")
+        site = access_site(user, query.site or user.site_id)
     cases = similar_cases(site=site, text=query.text, k=query.k, sources=query.sources)
     return cases_for_viewer(user=user, cases=cases)

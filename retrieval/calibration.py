@@ -1,6 +1,6 @@
 """Calibrate the retrieval cut-off (`DEFAULT_MIN_SIMILARITY`) on the demo data, never on the eval set.
 
-The demo tickets and chats (`fixtures/demo/*.json`, written by `helpdesk/demo/generate.py`) carry the
+The demo tickets and chats (`fixtures/demo/*.json`, written by `demo/generate.py`) carry the
 `archetype` of the problem they describe, so each one tells us whether a site's history holds an answer
 to it. Without the database, every resolved or closed demo ticket is rendered and chunked as the index
 renders it (`knowledge.documents`) and embedded; a document's similarity is that of its best chunk, as
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.documents import MIN_REPLY_CHARS, chunk_text
+from retrieval.chunking import MIN_REPLY_CHARS, chunk_text
 from retrieval.embedders import Embedder
 
 DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo"

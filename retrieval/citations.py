@@ -8,25 +8,25 @@ Search results (`cases_for_viewer`, the similar-cases API) follow the same rule.
 
 Citation markers [n] travel with the list they point to: a reply sent out of the chat (a sent draft, its
 email) gets one number per shown source and the list appended, and loses any marker that points nowhere.
+
+Retrieval knows no ticket, chat or article: the app that owns each kind of source registers how its
+rows are cited (`register_cited_source`, from its AppConfig.ready), so imports flow one way.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.utils import dateformat, timezone
 
-from chat.models import Conversation, Message
 from helpdesk.models import User
 from helpdesk.tenancy import visible_sites
-from knowledge.models import Article
-from knowledge.selectors import articles_for_user
 from retrieval.grounding import CITATION_RE, Source
 from retrieval.types import Case, SourceType
-from tickets.models import Ticket
-from tickets.selectors import tickets_visible_to
 
 SIMILAR_CASE = "a similar resolved case"
 SIMILAR_CASE_LABEL = "past case"
@@ -48,6 +48,36 @@ _CASE_FIELDS = (
 _SHOWN_DEFAULTS = {"key": "", "cid": 0, "label": "", "title": "", "url": "", "score": 0.0}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _REPEATED_MARKER = re.compile(r"(\[\d+\])(?:\1)+")
+
+
+@dataclass(frozen=True)
+class CitedRow:
+    """What the owner of a kind of source tells citations about one row, for one viewer: where it
+    belongs, whether the viewer may open it, and what an anonymized mention may show of it."""
+
+    site_id: int | None
+    openable: bool
+    moment: datetime | None = None
+    resolution: str = ""
+    requester: User | None = None
+
+
+CitedRows = Callable[[User, set[int]], dict[int, CitedRow]]
+
+
+@dataclass(frozen=True)
+class _CitedKind:
+    rows: CitedRows
+    anonymized: bool
+
+
+_CITED: dict[str, _CitedKind] = {}
+
+
+def register_cited_source(source_type: str, rows: CitedRows, *, anonymized: bool = True) -> None:
+    """How sources of `source_type` are shown: `rows(viewer, ids)` loads them in one query or two. A row
+    the viewer cannot open is anonymized, or (`anonymized=False`, KB articles) shown by title alone."""
+    _CITED[source_type] = _CitedKind(rows, anonymized)
 
 
 def source_entry(source: Source) -> dict:
@@ -108,62 +138,36 @@ def _anonymous(entry: dict, *, moment, resolution: str, requester: User | None) 
     }
 
 
-def _last_answer(conversation: Conversation) -> str:
-    """A chat's resolution, as its search document has it: the last word of the assistant or an engineer."""
-    answers = conversation.messages.exclude(
-        author_kind__in=(Message.Author.CUSTOMER, Message.Author.SYSTEM)
-    ).order_by("-seq")
-    answer = answers.first()
-    return answer.body if answer else ""
-
-
 def sources_for_viewer(*, user: User, sources: Sequence[dict]) -> list[dict]:
     """The cited sources, in order, as `user` may see them: a link only to what `user` can open.
 
     Each entry has key, cid, label, title, url, score and excerpt; an anonymized case has no key (it would
     name the ticket) and carries its resolution excerpt instead of a title.
     """
-    from chat.selectors import conversations_for_user  # chat.selectors renders messages through here
-
     wanted: dict[str, set[int]] = {source_type: set() for source_type in SourceType.ALL}
     for entry in sources:
         if parsed := _parse_key(entry.get("key", "")):
             wanted[parsed[0]].add(parsed[1])
     rows = {
-        SourceType.TICKET: Ticket.objects.select_related("requester__profile").in_bulk(
-            wanted[SourceType.TICKET]
-        ),
-        SourceType.TRANSCRIPT: Conversation.objects.select_related("customer__profile").in_bulk(
-            wanted[SourceType.TRANSCRIPT]
-        ),
-        SourceType.ARTICLE: Article.objects.in_bulk(wanted[SourceType.ARTICLE]),
-    }
-    readable = {
-        SourceType.TICKET: tickets_visible_to(user),
-        SourceType.TRANSCRIPT: conversations_for_user(user=user),
-        SourceType.ARTICLE: articles_for_user(user),
-    }
-    openable = {
-        source_type: set(queryset.filter(pk__in=rows[source_type].keys()).values_list("pk", flat=True))
-        for source_type, queryset in readable.items()
+        source_type: kind.rows(user, wanted[source_type]) if wanted.get(source_type) else {}
+        for source_type, kind in _CITED.items()
     }
     sites = set(visible_sites(user).values_list("pk", flat=True))
     shown = []
     for entry in sources:
         source_type, source_id = _parse_key(entry.get("key", "")) or ("", 0)
         row = rows.get(source_type, {}).get(source_id)
+        kind = _CITED.get(source_type)
         if row is not None and row.site_id is not None and row.site_id not in sites:
             continue  # another tenant's case: not even anonymized
-        if source_id in openable.get(source_type, ()):
+        if row is not None and row.openable:
             shown.append({**_SHOWN_DEFAULTS, **entry, "excerpt": ""})
-        elif source_type == SourceType.ARTICLE:
+        elif kind is not None and not kind.anonymized:
             shown.append({**_SHOWN_DEFAULTS, **entry, "url": "", "excerpt": ""})
-        elif source_type == SourceType.TICKET and row is not None:
-            moment = row.resolved_at or row.closed_at or row.updated_at
-            shown.append(_anonymous(entry, moment=moment, resolution=row.resolution, requester=row.requester))
-        elif source_type == SourceType.TRANSCRIPT and row is not None:
-            moment, answer = row.closed_at or row.created_at, _last_answer(row)
-            shown.append(_anonymous(entry, moment=moment, resolution=answer, requester=row.customer))
+        elif row is not None:
+            shown.append(
+                _anonymous(entry, moment=row.moment, resolution=row.resolution, requester=row.requester)
+            )
         else:
             shown.append(_anonymous(entry, moment=None, resolution="", requester=None))
     return shown

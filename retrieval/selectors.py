@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
+from django.urls import reverse
 from pgvector import Vector
 
 from helpdesk.models import Site
-from knowledge.documents import source_url
-from knowledge.models import Document
 from retrieval import tokens
 from retrieval.embedders import Embedder, get_embedder
+from retrieval.models import Document
 from retrieval.types import Case, SourceType
 
 # The cosine under which a question is unrelated to a site, when nothing else is known; the offline
@@ -67,17 +67,17 @@ def _site_filter(alias: str = "") -> str:
 # the HNSW graph: a few milliseconds at this size, and results that do not move between two builds of
 # the graph (the approximate scan moved emanual-qa's MRR by 0.004 between two identical runs).
 EXACT_SCAN_MAX_CHUNKS = 20_000
-COUNT_SQL = f"SELECT count(*) FROM knowledge_chunk WHERE {_site_filter()}"  # noqa: S608 - constant filter
+COUNT_SQL = f"SELECT count(*) FROM retrieval_chunk WHERE {_site_filter()}"  # noqa: S608 - constant filter
 
 # Only our own constant filter is formatted in; every value is a query parameter.
 SEARCH_SQL = f"""
 WITH corpus AS MATERIALIZED (
     SELECT count(*) AS n, greatest(coalesce(avg(token_count), 1), 1) AS average_length
-    FROM knowledge_chunk WHERE {_site_filter()}
+    FROM retrieval_chunk WHERE {_site_filter()}
 ),
 terms AS MATERIALIZED (
     SELECT t.lexeme,
-           (SELECT count(*) FROM knowledge_chunk
+           (SELECT count(*) FROM retrieval_chunk
             WHERE {_site_filter()} AND search_vector @@ quote_literal(t.lexeme)::tsquery) AS df
     FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', %(words)s))) AS t
 ),
@@ -93,7 +93,7 @@ lexical AS MATERIALIZED (
            sum(w.idf * u.tf * (%(k1)s + 1)
                / (u.tf + %(k1)s * (1 - %(b)s + %(b)s * c.token_count / corpus.average_length))) AS bm25,
            sum(w.idf) AS matched_idf
-    FROM knowledge_chunk c
+    FROM retrieval_chunk c
     CROSS JOIN corpus
     CROSS JOIN LATERAL (
         SELECT lexeme, coalesce(array_length(positions, 1), 1) AS tf FROM unnest(c.search_vector)
@@ -108,7 +108,7 @@ lexical_top AS (
     SELECT id FROM lexical ORDER BY bm25 DESC, id LIMIT %(candidates)s
 ),
 vector_top AS MATERIALIZED (
-    SELECT id FROM knowledge_chunk
+    SELECT id FROM retrieval_chunk
     WHERE {_site_filter()}
     ORDER BY embedding::vector({{dims}}) <=> %(query)s::vector({{dims}})
     LIMIT %(candidates)s
@@ -118,7 +118,7 @@ SELECT c.document_id, c.source_type, c.source_id, c.text,
        coalesce(l.bm25, 0), coalesce(l.matched_idf, 0),
        (SELECT coalesce(sum(idf), 0) FROM weights) AS query_idf
 FROM (SELECT id FROM vector_top UNION SELECT id FROM lexical_top) AS candidate
-JOIN knowledge_chunk c ON c.id = candidate.id
+JOIN retrieval_chunk c ON c.id = candidate.id
 LEFT JOIN lexical l ON l.id = c.id
 """  # noqa: S608
 
@@ -370,3 +370,13 @@ def similar_cases(
         for hit in ranked
         if (document := documents.get(hit.document_id)) is not None
     ]
+
+
+def source_url(source_type: str, source_id: int) -> str:
+    """Where an engineer opens the case (URL names only: retrieval imports none of the apps)."""
+    name = {
+        SourceType.TICKET: "tickets:detail",
+        SourceType.TRANSCRIPT: "chat:conversation",
+        SourceType.ARTICLE: "knowledge:article_detail",
+    }[source_type]
+    return reverse(name, args=[source_id])

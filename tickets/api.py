@@ -2,7 +2,7 @@
 
 Every ticket is fetched through `selectors.ticket_get_for_user`, so another site's ticket is a 404 before
 any rule about roles is consulted; role refusals (403) and state conflicts (409) come from the services'
-own exceptions, turned into responses in helpdesk/api.py.
+own exceptions, turned into responses in config/api.py.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -13,10 +13,8 @@ from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
 
-from helpdesk.integrations.auth import api_actor
-from helpdesk.models import Site
 from helpdesk.ratelimit import rate_limit_hit
-from helpdesk.tenancy import get_for_user_or_404
+from helpdesk.tenancy import access_site
 from tickets import selectors, services
 from tickets.models import Category, TicketSource
 from tickets.schemas import (
@@ -69,11 +67,11 @@ def _category(slug: str) -> Category:
 
 
 def _ticket(request: HttpRequest, ticket_id: int):
-    return selectors.ticket_get_for_user(user=api_actor(request).user, pk=ticket_id)
+    return selectors.ticket_get_for_user(user=request.auth, pk=ticket_id)
 
 
 def _staff_only(request: HttpRequest, what: str) -> None:
-    if not api_actor(request).user.is_staff_member:
+    if not request.auth.is_staff_member:
         raise PermissionDenied(f"Only engineers and admins can {what}.")
 
 
@@ -96,7 +94,7 @@ def category_list(request: HttpRequest):
     },
 )
 def attachment_download(request: HttpRequest, attachment_id: int):
-    attachment = selectors.attachment_get_for_user(user=api_actor(request).user, pk=attachment_id)
+    attachment = selectors.attachment_get_for_user(user=request.auth, pk=attachment_id)
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
@@ -111,7 +109,7 @@ def attachment_download(request: HttpRequest, attachment_id: int):
 @router.get("", response=list[TicketOut], summary="Tickets you can see, filtered, ordered and paginated")
 @paginate(Pages)
 def ticket_list(request: HttpRequest, filters: Query[TicketFilters]):
-    user = api_actor(request).user
+    user = request.auth
     tickets = selectors.ticket_list(
         user=user,
         site=filters.site,
@@ -127,9 +125,9 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilters]):
 
 @router.post("", response={201: TicketDetailOut}, summary="Open a ticket (customers: for their own site)")
 def ticket_create(request: HttpRequest, payload: TicketIn):
-    user = api_actor(request).user
+    user = request.auth
     if payload.site_id is not None:
-        site = get_for_user_or_404(Site.objects.all(), user, site_field="pk", pk=payload.site_id)
+        site = access_site(user, payload.site_id)
     elif user.is_customer:
         site = user.site
     else:
@@ -160,7 +158,7 @@ def ticket_update(request: HttpRequest, ticket_id: int, payload: TicketPatchIn):
     if "category" in fields:
         fields["category"] = _category(fields["category"])
     if fields:
-        services.ticket_update(ticket=ticket, actor=api_actor(request).user, **fields)
+        services.ticket_update(ticket=ticket, actor=request.auth, **fields)
     return _ticket(request, ticket_id)
 
 
@@ -172,7 +170,7 @@ def ticket_update(request: HttpRequest, ticket_id: int, payload: TicketPatchIn):
 def ticket_transition(request: HttpRequest, ticket_id: int, payload: TransitionIn):
     ticket = _ticket(request, ticket_id)
     services.ticket_transition(
-        ticket=ticket, to_state=payload.to_state, actor=api_actor(request).user, note=payload.note
+        ticket=ticket, to_state=payload.to_state, actor=request.auth, note=payload.note
     )
     return _ticket(request, ticket_id)
 
@@ -185,7 +183,7 @@ def ticket_transition(request: HttpRequest, ticket_id: int, payload: TransitionI
 def ticket_assign(request: HttpRequest, ticket_id: int, payload: AssignIn):
     ticket = _ticket(request, ticket_id)
     _staff_only(request, "assign tickets")
-    actor = api_actor(request).user
+    actor = request.auth
     if payload.assignee_id is None:
         services.ticket_auto_assign(ticket=ticket, actor=actor)
     else:
@@ -200,7 +198,7 @@ def ticket_assign(request: HttpRequest, ticket_id: int, payload: AssignIn):
 def ticket_events(request: HttpRequest, ticket_id: int):
     ticket = _ticket(request, ticket_id)
     _staff_only(request, "read the audit trail")
-    return selectors.events_for(ticket=ticket, user=api_actor(request).user)
+    return selectors.events_for(ticket=ticket, user=request.auth)
 
 
 @router.get(
@@ -208,14 +206,14 @@ def ticket_events(request: HttpRequest, ticket_id: int):
 )
 def comment_list(request: HttpRequest, ticket_id: int):
     ticket = _ticket(request, ticket_id)
-    return selectors.comments_for(ticket=ticket, user=api_actor(request).user)
+    return selectors.comments_for(ticket=ticket, user=request.auth)
 
 
 @router.post("/{ticket_id}/comments", response={201: CommentOut}, summary="Reply, or add an internal note")
 def comment_create(request: HttpRequest, ticket_id: int, payload: CommentIn):
     ticket = _ticket(request, ticket_id)
     comment = services.comment_create(
-        ticket=ticket, author=api_actor(request).user, body=payload.body, is_internal=payload.is_internal
+        ticket=ticket, author=request.auth, body=payload.body, is_internal=payload.is_internal
     )
     return Status(201, comment)
 
@@ -223,7 +221,7 @@ def comment_create(request: HttpRequest, ticket_id: int, payload: CommentIn):
 @router.get("/{ticket_id}/attachments", response=list[AttachmentOut])
 def attachment_list(request: HttpRequest, ticket_id: int):
     ticket = _ticket(request, ticket_id)
-    return selectors.attachments_for(ticket=ticket, user=api_actor(request).user)
+    return selectors.attachments_for(ticket=ticket, user=request.auth)
 
 
 @router.post(
@@ -236,7 +234,7 @@ def attachment_upload(
 ):
     ticket = _ticket(request, ticket_id)
     attachment = services.attachment_add(
-        ticket=ticket, uploaded_by=api_actor(request).user, upload=file, is_internal=is_internal
+        ticket=ticket, uploaded_by=request.auth, upload=file, is_internal=is_internal
     )
     return Status(201, attachment)
 
@@ -260,7 +258,7 @@ def ticket_similar(request: HttpRequest, ticket_id: int, k: int = Query(5, ge=1,
 def ticket_ai_categorize(request: HttpRequest, ticket_id: int):
     ticket = _ticket(request, ticket_id)
     _staff_only(request, "run AI triage")
-    rate_limit_hit(user=api_actor(request).user, scope="ai")
+    rate_limit_hit(user=request.auth, scope="ai")
     triage_ticket(ticket_id=ticket.pk)
     event = triage_event_for(ticket=ticket)
     if event is None:
@@ -273,7 +271,7 @@ def ticket_ai_categorize(request: HttpRequest, ticket_id: int):
 )
 def ticket_ai_draft(request: HttpRequest, ticket_id: int):
     ticket = _ticket(request, ticket_id)
-    actor = api_actor(request).user
+    actor = request.auth
     _staff_only(request, "draft replies")
     rate_limit_hit(user=actor, scope="ai")
     return ticket_draft_reply(ticket=ticket, actor=actor)
@@ -285,6 +283,6 @@ def ticket_ai_draft(request: HttpRequest, ticket_id: int):
 def ticket_review(request: HttpRequest, ticket_id: int, payload: ReviewIn):
     ticket = _ticket(request, ticket_id)
     review = services.review_create(
-        ticket=ticket, author=api_actor(request).user, rating=payload.rating, comment=payload.comment
+        ticket=ticket, author=request.auth, rating=payload.rating, comment=payload.comment
     )
     return Status(201, review)

@@ -3,13 +3,14 @@ conversations, never on another site's.
 
 Features are the ticket text's TF-IDF (words and word pairs) beside its sentence embedding; a
 class-balanced logistic regression (scikit-learn) reads them. Its probabilities are mixed with a
-similarity-weighted vote of the five nearest training tickets, with the mix chosen on the site's own
-out-of-fold predictions (5-fold), each held-out ticket asked twice, whole and by its title alone (the
-terse way a customer opens a chat): where a site's categories follow wording the regression wins,
-where they follow near-duplicate cases the vote does. The winner's mixed probability is then calibrated with
-isotonic regression fitted on those out-of-fold predictions, so `confidence` reads as the chance of
-being right; the reliability table and the coverage-accuracy curve are kept with the model, measured by
-cross-fitting (each half of the held-out predictions scored by a calibrator fitted on the other half).
+reciprocal-rank vote of the five nearest training tickets (rank r weighs 1/r), with the mix chosen on the
+site's own out-of-fold predictions (5-fold), each held-out ticket asked twice, whole and by its title
+alone (the terse way a customer opens a chat): where a site's categories follow wording the regression
+wins, where they follow near-duplicate cases the vote does. The winner's mixed probability is then
+calibrated with isotonic regression fitted on those out-of-fold predictions, so `confidence` reads as the
+chance of being right; the reliability table and the coverage-accuracy curve are kept with the model,
+measured by cross-fitting (each half of the held-out predictions scored by a calibrator fitted on the
+other half).
 
 Training runs in the worker (`tickets.tasks.triage_models_retrain`, a django-q2 schedule), never on a
 request. A site with fewer than `MIN_EXAMPLES` labelled tickets, or fewer than two categories, has no
@@ -34,12 +35,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from chat.models import Conversation, ConversationEvent, Message
-from helpdesk.ai.base import CategoryPrediction
+from ai.base import CategoryPrediction
 from helpdesk.models import Site
 from retrieval.embedders import Embedder, get_embedder
 from tickets.models import Ticket, TicketState, TriageModel
 from tickets.selectors import ticket_text
+from tickets.training import Example, example_sources
 
 logger = logging.getLogger(__name__)
 
@@ -76,14 +77,15 @@ def _features(vectorizer: TfidfVectorizer, texts: list[str], vectors: np.ndarray
 
 
 def _vote(queries: np.ndarray, vectors: np.ndarray, labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    """Each query's distribution over classes from its nearest training tickets, weighted by cosine."""
+    """Each query's distribution over classes from its nearest training tickets, weighted by rank: the
+    order of the neighbours says more than their cosines, which are close together (docs/ai.md)."""
     column = {label: i for i, label in enumerate(classes)}
     similarity = queries @ vectors.T
     result = np.zeros((len(queries), len(classes)))
     for row, scores in enumerate(similarity):
         nearest = np.argsort(-scores)[:NEIGHBOURS]
-        for i in nearest:
-            result[row, column[labels[i]]] += max(float(scores[i]), 0.0)
+        for rank, i in enumerate(nearest, start=1):
+            result[row, column[labels[i]]] += 1.0 / rank
         total = result[row].sum()
         result[row] = result[row] / total if total > 0 else 1.0 / len(classes)
     return result
@@ -171,8 +173,8 @@ def _cross_fitted(top: np.ndarray, correct: np.ndarray) -> np.ndarray:
 
 
 def training_tickets(site: Site):
-    """The site's resolved or closed categorized tickets: with its categorized closed conversations, the
-    only rows a site's model may learn from."""
+    """The site's resolved or closed categorized tickets: with the examples registered in tickets.training
+    (its categorized closed conversations), the only rows a site's model may learn from."""
     return (
         Ticket.objects.filter(site=site, state__in=TRAINED_STATES, category__isnull=False)
         .select_related("category")
@@ -180,43 +182,16 @@ def training_tickets(site: Site):
     )
 
 
-def training_conversations(site: Site):
-    """The site's closed conversations with a category (triaged, inherited or set by an engineer)."""
-    return (
-        Conversation.objects.filter(site=site, state=Conversation.State.CLOSED, category__isnull=False)
-        .select_related("category")
-        .order_by("pk")
-    )
-
-
-@dataclass(frozen=True)
-class Example:
-    """One labelled past case as a new one would be asked: whole, and by its title alone."""
-
-    text: str
-    title: str
-    label: str
-
-
 def training_examples(site: Site) -> tuple[list[Example], dict[str, int]]:
-    """Every labelled past case of the site (tickets, then chats) and how many of each kind."""
-    tickets = [Example(ticket_text(t), t.title, t.category.slug) for t in training_tickets(site)]
-    conversations = list(training_conversations(site))
-    asked: dict[int, list[str]] = defaultdict(list)
-    for conversation_id, body in (
-        Message.objects.filter(conversation__in=conversations, author_kind=Message.Author.CUSTOMER)
-        .order_by("conversation_id", "seq")
-        .values_list("conversation_id", "body")
-    ):
-        asked[conversation_id].append(body)
-    chats = [
-        Example(
-            "\n\n".join([c.subject, *asked[c.pk]]), c.subject or (asked[c.pk] or [""])[0], c.category.slug
-        )
-        for c in conversations
-        if asked[c.pk] or c.subject
-    ]
-    return tickets + chats, {"tickets": len(tickets), "conversations": len(chats)}
+    """Every labelled past case of the site (tickets, then each registered source's: chats) and how many
+    of each kind."""
+    examples = [Example(ticket_text(t), t.title, t.category.slug) for t in training_tickets(site)]
+    kinds = {"tickets": len(examples)}
+    for name, source in example_sources().items():
+        found = source.examples(site=site)
+        examples += found
+        kinds[name] = len(found)
+    return examples, kinds
 
 
 def train_site_classifier(*, site: Site, embedder: Embedder | None = None) -> TriageModel | None:
@@ -277,24 +252,22 @@ def train_site_classifier(*, site: Site, embedder: Embedder | None = None) -> Tr
         )
     _loaded.pop(site.pk, None)
     logger.info(
-        "site %s triage model: %d tickets and %d chats, %d categories, mix %.2f, held-out accuracy %.3f",
-        site.pk, kinds["tickets"], kinds["conversations"], len(classes), mix, correct.mean(),
+        "site %s triage model: %s, %d categories, mix %.2f, held-out accuracy %.3f",
+        site.pk, ", ".join(f"{n} {kind}" for kind, n in kinds.items()), len(classes), mix, correct.mean(),
     )  # fmt: skip
     return model
 
 
 def needs_retraining(site: Site, model_name: str) -> bool:
-    """No model yet (with enough history to make one), or enough resolved tickets new or changed since."""
+    """No model yet (with enough history to make one), or enough resolved tickets or registered examples
+    (categorized chats) new or changed since."""
     model = TriageModel.objects.filter(site=site, embedding_model=model_name).first()
-    tickets, conversations = training_tickets(site), training_conversations(site)
+    tickets = training_tickets(site)
+    since = model.trained_at if model is not None else None
+    others = sum(source.changed_since(site=site, since=since) for source in example_sources().values())
     if model is None:
-        return tickets.count() + conversations.count() >= MIN_EXAMPLES
-    changed = tickets.filter(updated_at__gt=model.trained_at).count()
-    # A chat counts once it is categorized (on close, from its ticket, or re-categorized by an engineer).
-    categorized = conversations.filter(
-        events__kind=ConversationEvent.Kind.CATEGORIZED, events__created_at__gt=model.trained_at
-    ).distinct()
-    return changed + categorized.count() >= RETRAIN_AFTER
+        return tickets.count() + others >= MIN_EXAMPLES
+    return tickets.filter(updated_at__gt=model.trained_at).count() + others >= RETRAIN_AFTER
 
 
 _loaded: dict[int, tuple[object, SiteClassifier]] = {}

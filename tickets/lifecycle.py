@@ -13,10 +13,9 @@ from enum import StrEnum
 from django.conf import settings
 from django.utils import timezone
 
+from helpdesk.tenancy import covers_site
 from tickets.errors import ActionNotAllowed, InvalidTransition
 from tickets.models import OPEN_STATES, Ticket, TicketState
-
-DEFAULT_REOPEN_WINDOW_DAYS = 14
 
 
 class Role(StrEnum):
@@ -85,14 +84,7 @@ _BY_MOVE = {(source, t.target): t for t in TRANSITIONS for source in t.sources}
 
 
 def reopen_window() -> timedelta:
-    return timedelta(days=getattr(settings, "TICKET_REOPEN_WINDOW_DAYS", DEFAULT_REOPEN_WINDOW_DAYS))
-
-
-def covers_site(user, site_id: int) -> bool:
-    if not user.is_engineer:
-        return False
-    profile = getattr(user, "profile", None)
-    return profile is not None and profile.covered_sites.filter(pk=site_id).exists()
+    return timedelta(days=settings.TICKET_REOPEN_WINDOW_DAYS)
 
 
 def actor_roles(ticket: Ticket, actor, *, by_assistant: bool = False) -> frozenset[Role]:

@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 def _link(ticket: Ticket) -> str:
-    base = getattr(settings, "HELPDESK_BASE_URL", "http://localhost:8000").rstrip("/")
+    base = settings.HELPDESK_BASE_URL.rstrip("/")
     return f"{base}{reverse('tickets:detail', args=[ticket.pk])}"
 
 

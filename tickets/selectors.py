@@ -7,6 +7,7 @@ see everything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,10 +30,10 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
-from chat.models import Message
 from helpdesk.models import Site, User
 from helpdesk.tenancy import get_for_user_or_404, scope_to_site, scope_to_user
 from retrieval import types as retrieval_types
+from retrieval.citations import CitedRow
 from retrieval.embedders import RememberingEmbedder, get_embedder
 from retrieval.selectors import similar_cases
 from tickets.models import (
@@ -92,6 +93,22 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     if not user.is_staff_member:
         tickets = tickets.filter(requester=user)
     return tickets
+
+
+def cited_tickets(viewer: User, ids: set[int]) -> dict[int, CitedRow]:
+    """Tickets as a citation shows them to `viewer` (registered with retrieval.citations)."""
+    tickets = Ticket.objects.select_related("requester__profile").in_bulk(ids)
+    openable = set(tickets_visible_to(viewer).filter(pk__in=tickets).values_list("pk", flat=True))
+    return {
+        pk: CitedRow(
+            site_id=ticket.site_id,
+            openable=pk in openable,
+            moment=ticket.resolved_at or ticket.closed_at or ticket.updated_at,
+            resolution=ticket.resolution,
+            requester=ticket.requester,
+        )
+        for pk, ticket in tickets.items()
+    }
 
 
 def _with_list_data(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -293,13 +310,21 @@ def ticket_text(ticket: Ticket) -> str:
     return f"{ticket.title}\n\n{ticket.description}"
 
 
+RequesterWords = Callable[..., list[str]]
+_REQUESTER_WORDS: list[RequesterWords] = []
+
+
+def register_requester_words(words: RequesterWords) -> None:
+    """Where else a ticket's requester wrote about it: `words(ticket=)` lists what they said there, in
+    order. Chat registers its customers' messages from its AppConfig.ready (tickets may not import chat)."""
+    if words not in _REQUESTER_WORDS:
+        _REQUESTER_WORDS.append(words)
+
+
 def ticket_requester_words(ticket: Ticket) -> str:
     """What the requester wrote: the title and description, or for a ticket made from a chat the title
     and the customer's messages (that description also quotes the steps the assistant suggested)."""
-    said = Message.objects.filter(
-        conversation__ticket_id=ticket.pk, author_kind=Message.Author.CUSTOMER
-    ).order_by("conversation__created_at", "seq")
-    bodies = list(said.values_list("body", flat=True))
+    bodies = [body for words in _REQUESTER_WORDS for body in words(ticket=ticket)]
     return "\n\n".join([ticket.title, *bodies] if bodies else [ticket.title, ticket.description])
 
 

@@ -14,14 +14,13 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_q.tasks import async_task
 
-from chat.services import conversations_category_from_ticket
-from helpdesk.integrations.services import webhooks_emit_ticket
+from helpdesk.jobs import enqueue_on_commit
 from helpdesk.models import Profile, Site, User
+from helpdesk.tenancy import covers_site
 from tickets import notifications
 from tickets.errors import ActionNotAllowed, InvalidTransition, ReviewNotAllowed, TicketError
-from tickets.lifecycle import STAFF_ROLES, Role, actor_roles, covers_site, transition_check
+from tickets.lifecycle import STAFF_ROLES, Role, actor_roles, transition_check
 from tickets.models import (
     OPEN_STATES,
     Attachment,
@@ -35,6 +34,7 @@ from tickets.models import (
     TicketState,
 )
 from tickets.selectors import assignment_candidates, sla_due_times
+from tickets.signals import ticket_category_changed, ticket_changed
 from tickets.uploads import CleanFile, validate_upload
 
 logger = logging.getLogger(__name__)
@@ -73,23 +73,17 @@ def _event(
     )
 
 
-def _enqueue(task: str, *args) -> bool:
-    """Queue a background job; a broker failure is logged, never raised into the user's request."""
-    try:
-        async_task(task, *args)
-    except Exception:
-        logger.exception("Could not queue %s%r", task, args)
-        return False
-    return True
-
-
 def _enqueue_triage(ticket_id: int) -> None:
-    if not _enqueue("tickets.tasks.ticket_triage", ticket_id):
-        Ticket.objects.filter(pk=ticket_id).update(needs_human_triage=True)
+    """Triage after commit; a ticket whose job could not be queued is left to a human, never lost."""
+    enqueue_on_commit(
+        "tickets.tasks.ticket_triage",
+        ticket_id,
+        on_failure=lambda: Ticket.objects.filter(pk=ticket_id).update(needs_human_triage=True),
+    )
 
 
 def _queue_indexing(ticket: Ticket) -> None:
-    transaction.on_commit(partial(_enqueue, "knowledge.tasks.index_ticket", ticket.pk))
+    enqueue_on_commit("knowledge.tasks.index_ticket", ticket.pk)
 
 
 def _locked(ticket: Ticket) -> Ticket:
@@ -175,9 +169,9 @@ def ticket_create(
         data={"priority": priority} if priority else None,
     )
     _store_attachments(ticket, files, uploaded_by=actor, is_internal=False, comment=None)
-    transaction.on_commit(partial(_enqueue_triage, ticket.pk))
+    _enqueue_triage(ticket.pk)
     transaction.on_commit(partial(notifications.notify_ticket_created, ticket.pk))
-    webhooks_emit_ticket(ticket=ticket, event="ticket.created")
+    ticket_changed.send(sender=Ticket, ticket=ticket, event="ticket.created")
     return ticket
 
 
@@ -227,8 +221,10 @@ def _apply_transition(
     )
     if to_state == TicketState.RESOLVED:
         transaction.on_commit(partial(notifications.notify_ticket_resolved, ticket.pk))
-    webhooks_emit_ticket(
-        ticket=ticket, event="ticket.resolved" if to_state == TicketState.RESOLVED else "ticket.updated"
+    ticket_changed.send(
+        sender=Ticket,
+        ticket=ticket,
+        event="ticket.resolved" if to_state == TicketState.RESOLVED else "ticket.updated",
     )
     if to_state in INDEXED_STATES or transition.name == "reopen":
         _queue_indexing(ticket)
@@ -319,8 +315,8 @@ def ticket_update(*, ticket: Ticket, actor: User | None, by_assistant: bool = Fa
         changed += ["first_response_due_at", "resolution_due_at"]
     ticket.save(update_fields=[*changed, "updated_at"])
     if "category" in changed:
-        conversations_category_from_ticket(ticket=ticket)
-    webhooks_emit_ticket(ticket=ticket, event="ticket.updated")
+        ticket_category_changed.send(sender=Ticket, ticket=ticket)
+    ticket_changed.send(sender=Ticket, ticket=ticket, event="ticket.updated")
     if ticket.state in INDEXED_STATES:
         _queue_indexing(ticket)
     return ticket
@@ -359,8 +355,8 @@ def _assign(
     if ticket.state in (TicketState.NEW, TicketState.TRIAGED):
         roles = actor_roles(ticket, actor, by_assistant=by_assistant)
         _apply_transition(ticket, TicketState.ASSIGNED, actor=actor, roles=roles, by_assistant=by_assistant)
-    else:  # the transition above already told the webhooks
-        webhooks_emit_ticket(ticket=ticket, event="ticket.updated")
+    else:  # the transition above already sent ticket_changed
+        ticket_changed.send(sender=Ticket, ticket=ticket, event="ticket.updated")
     transaction.on_commit(partial(notifications.notify_ticket_assigned, ticket.pk))
     return ticket
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django_q.tasks import async_task
-
+from helpdesk.jobs import enqueue_on_commit
 from tickets.models import Ticket
 from tickets.selectors import tickets_awaiting_triage
 from tickets.services import ticket_auto_assign
@@ -29,7 +28,7 @@ def tickets_triage_sweep() -> int:
     """
     ticket_ids = list(tickets_awaiting_triage(older_than=TRIAGE_SWEEP_AFTER))
     for ticket_id in ticket_ids:
-        async_task("tickets.tasks.ticket_triage", ticket_id)
+        enqueue_on_commit("tickets.tasks.ticket_triage", ticket_id)
     if ticket_ids:
         logger.warning("re-queued triage of %d ticket(s) left untriaged", len(ticket_ids))
     return len(ticket_ids)

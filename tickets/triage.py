@@ -1,7 +1,7 @@
 """AI triage and reply drafts for tickets: retrieval grounds them, the provider interface answers.
 
 Nothing here talks to OpenAI or pgvector: `retrieval.grounding` finds the site's similar cases and
-`helpdesk.ai.get_provider()` answers, with its own fallback and logging. The AI is never the reason a
+`ai.get_provider()` answers, with its own fallback and logging. The AI is never the reason a
 ticket is lost: when every provider fails the ticket stays in `new`, flagged for a human.
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from helpdesk.ai import AIUnavailable, get_provider
-from helpdesk.ai.providers import GuardedProvider
+from ai.base import AIUnavailable
+from ai.providers import GuardedProvider, get_provider
 from helpdesk.models import User
 from retrieval.citations import body_with_sources, source_entry
 from retrieval.embedders import RememberingEmbedder, get_embedder

@@ -19,9 +19,6 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tickets.errors import AttachmentRejected
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-DEFAULT_MAX_PIXELS = 25_000_000
-
 IMAGE_FORMATS = {  # Pillow format -> (extension, content type)
     "PNG": (".png", "image/png"),
     "JPEG": (".jpg", "image/jpeg"),
@@ -49,11 +46,11 @@ class CleanFile:
 
 
 def max_bytes() -> int:
-    return getattr(settings, "TICKET_ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES)
+    return settings.TICKET_ATTACHMENT_MAX_BYTES
 
 
 def max_pixels() -> int:
-    return getattr(settings, "TICKET_ATTACHMENT_MAX_PIXELS", DEFAULT_MAX_PIXELS)
+    return settings.TICKET_ATTACHMENT_MAX_PIXELS
 
 
 def _safe_name(name: str, extension: str) -> str:

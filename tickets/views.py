@@ -17,8 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from chat.selectors import conversation_messages_for_ticket
-from helpdesk.ai import AIUnavailable
+from ai.base import AIUnavailable
 from helpdesk.ratelimit import RateLimited, rate_limit_hit, too_many_requests
 from helpdesk.tenancy import visible_sites
 from tickets import selectors, services
@@ -133,7 +132,6 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and ticket.requester_id == user.pk
             and ticket.state in (TicketState.RESOLVED, TicketState.CLOSED)
         )
-        context["chat_messages"] = conversation_messages_for_ticket(ticket=ticket, user=user)
         return render(request, "tickets/detail_customer.html", context)
     engineers = selectors.engineers_covering(site=ticket.site_id)
     context.update(
@@ -149,7 +147,6 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         can_assign=ticket.state in OPEN_STATES,
         similar_cases=selectors.similar_cases_for_ticket(ticket=ticket),
         draft=selectors.pending_draft_for(ticket=ticket),
-        chat_messages=conversation_messages_for_ticket(ticket=ticket, user=user),
     )
     return render(request, "tickets/detail_engineer.html", context)
 

@@ -1,6 +1,6 @@
 """Fixtures for the chat: indexed resolved tickets, and real uvicorn servers on the test database.
 
-Django's live_server is WSGI and cannot stream; `asgi_server` starts `uvicorn helpdesk.asgi:application`
+Django's live_server is WSGI and cannot stream; `asgi_server` starts `uvicorn config.asgi:application`
 in a subprocess pointed at the test database, so it needs `transactional_db` (rows the test writes are
 committed and visible to the server processes).
 """
@@ -12,7 +12,7 @@ import os
 import socket
 import subprocess
 import sys
-import time
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,29 +23,12 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.db import connection
-from django.utils import timezone
 
 from knowledge.services import document_index_ticket
-from tickets.models import Category, Ticket, TicketState
+from testing.factories import resolved_printer_ticket
+from testing.waiting import wait_until
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-
-
-def resolved_printer_ticket(*, site, requester) -> Ticket:
-    category, _ = Category.objects.get_or_create(slug="printers", defaults={"name": "Printers"})
-    return Ticket.objects.create(
-        site=site,
-        requester=requester,
-        title="Reception printer shows offline",
-        description="The HP printer at reception shows offline and print jobs stay in the queue.",
-        resolution=(
-            "Restart the print spooler service on the print server. "
-            "Then remove and re-add the reception printer using its IP address 10.0.0.42."
-        ),
-        category=category,
-        state=TicketState.RESOLVED,
-        resolved_at=timezone.now(),
-    )
 
 
 @pytest.fixture
@@ -110,19 +93,33 @@ class AsgiServer:
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
 
-    def events(self, path: str, *, session: str, last_event_id: int | None = None, stop_after: int = 1):
-        """Read server-sent events until `stop_after` events of kind message/done arrived."""
+    def events(
+        self,
+        path: str,
+        *,
+        session: str,
+        last_event_id: int | None = None,
+        stop_after: int = 1,
+        opened: threading.Event | None = None,
+    ):
+        """Read server-sent events until `stop_after` events of kind message/done arrived.
+
+        `opened` is set when the first event arrives: the stream is open and the server is past its
+        first read (a feed sends the conversation's state first), so what is posted now comes live.
+        """
         headers = {"Accept": "text/event-stream", "Cookie": f"sessionid={session}"}
         if last_event_id is not None:
             headers["Last-Event-ID"] = str(last_event_id)
         request = urllib.request.Request(self.url + path, headers=headers)  # noqa: S310
         events, current = [], {}
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own test server
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - our own test server
             for raw in response:
                 line = raw.decode().rstrip("\n")
                 if not line:
                     if "event" in current:
                         events.append(current)
+                        if opened is not None:
+                            opened.set()
                         if sum(e["event"] in ("message", "done") for e in events) >= stop_after:
                             return events
                     current = {}
@@ -147,7 +144,7 @@ def asgi_server(transactional_db, tmp_path):
         env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
         env = {
             **env,
-            "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "DATABASE_URL": _database_url(),
             # Under ASGI every request runs in its own thread: persistent connections would leak.
             "DATABASE_CONN_MAX_AGE": "0",
@@ -155,7 +152,7 @@ def asgi_server(transactional_db, tmp_path):
         }
         with log.open("w") as handle:
             process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--port", str(port)],
+                [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port)],
                 cwd=settings.BASE_DIR,
                 env=env,
                 stdout=handle,
@@ -163,16 +160,18 @@ def asgi_server(transactional_db, tmp_path):
             )
         server = AsgiServer(url=f"http://127.0.0.1:{port}", process=process, log=log)
         servers.append(server)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+
+        def answers() -> bool:
             if process.poll() is not None:
                 raise RuntimeError(f"uvicorn exited: {log.read_text()[-2000:]}")
             try:
-                with urllib.request.urlopen(server.url + "/healthz", timeout=1):  # noqa: S310
-                    return server
+                with urllib.request.urlopen(server.url + "/healthz", timeout=5):  # noqa: S310
+                    return True
             except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"uvicorn did not start: {log.read_text()[-2000:]}")
+                return False
+
+        wait_until(answers, what=f"uvicorn to answer (log: {log})")
+        return server
 
     yield start
     for server in servers:

@@ -3,18 +3,11 @@
 import pytest
 
 from chat.models import Conversation
+from testing.browser import page_for
+from testing.factories import PRINTER_QUESTION
 from tickets.models import TicketSource
 
 pytestmark = pytest.mark.browser
-
-QUESTION = "The reception printer shows offline and my print jobs are stuck in the queue"
-
-
-def page_for(chromium_browser, server, user):
-    context = chromium_browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(20_000)
-    context.add_cookies([{"name": "sessionid", "value": server.login(user), "url": server.url}])
-    return context.new_page()
 
 
 def test_it_deflects_escalates_and_delivers_the_engineers_reply_live(
@@ -24,7 +17,7 @@ def test_it_deflects_escalates_and_delivers_the_engineers_reply_live(
     customer = page_for(chromium_browser, server, customer_a)
 
     customer.goto("/chat/")
-    customer.fill("#chat-start-body", QUESTION)
+    customer.fill("#chat-start-body", PRINTER_QUESTION)
     customer.get_by_role("button", name="Ask").click()
     answer = customer.locator(".chat-assistant:not(.chat-streaming)")
     answer.wait_for()
@@ -41,7 +34,7 @@ def test_it_deflects_escalates_and_delivers_the_engineers_reply_live(
     customer.screenshot(path=str(artifacts_dir / "02-ticket-created.png"), full_page=True)
 
     customer.get_by_role("link", name=f"Ticket #{ticket.pk}").click()
-    customer.get_by_text(QUESTION).first.wait_for()
+    customer.get_by_text(PRINTER_QUESTION).first.wait_for()
     # The description summarises (what was tried, a link); the conversation itself is shown once, below.
     assert "Tried so far:" in customer.content()
     assert customer.locator("#ticket-conversation .border-info").count() == 1
@@ -74,7 +67,7 @@ def test_it_closes_the_conversation_when_the_answer_solved_it(
 
     page.goto("/chat/")
     page.screenshot(path=str(artifacts_dir / "00-help-page-on-a-phone.png"), full_page=True)
-    page.fill("#chat-start-body", QUESTION)
+    page.fill("#chat-start-body", PRINTER_QUESTION)
     page.get_by_role("button", name="Ask").click()
     answer = page.locator(".chat-assistant:not(.chat-streaming)")
     answer.wait_for()

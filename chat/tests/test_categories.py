@@ -7,6 +7,9 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from ai.openai_provider import OpenAIProvider
+from ai.providers import GuardedProvider
+from ai.tests.test_ai_openai import OPENAI_TEST_SETTINGS, openai_vcr
 from chat.models import Conversation, ConversationEvent, Message
 from chat.selectors import chat_insights
 from chat.services import (
@@ -17,13 +20,9 @@ from chat.services import (
     conversation_triage,
 )
 from chat.tasks import conversation_categorize
-from helpdesk.ai.openai_provider import OpenAIProvider
-from helpdesk.ai.providers import GuardedProvider
-from helpdesk.integrations.services import api_token_create
 from helpdesk.models import AIInteraction
-from helpdesk.tests.test_ai_openai import OPENAI_TEST_SETTINGS, openai_vcr
-from knowledge.services import document_index_ticket
-from knowledge.tests.factories import category, closed_conversation, resolved_ticket
+from integrations.services import api_token_create
+from testing.factories import category, closed_conversation, indexed_history
 from tickets.classifier import train_site_classifier, training_examples
 from tickets.models import Ticket
 from tickets.services import ticket_create, ticket_update
@@ -45,17 +44,9 @@ NETWORK_HISTORY = [
 @pytest.fixture
 def history(site_a, customer_a):
     """Resolved printer and network tickets of site A, indexed for real."""
-    for slug, rows in (("printers", PRINTER_HISTORY), ("network", NETWORK_HISTORY)):
-        for title, description, resolution in rows:
-            ticket = resolved_ticket(
-                site=site_a,
-                requester=customer_a,
-                title=title,
-                description=description,
-                resolution=resolution,
-                category_slug=slug,
-            )
-            document_index_ticket(ticket=ticket)
+    indexed_history(
+        site=site_a, requester=customer_a, rows={"printers": PRINTER_HISTORY, "network": NETWORK_HISTORY}
+    )
 
 
 def printer_chat(site, customer) -> Conversation:

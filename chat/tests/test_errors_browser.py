@@ -5,7 +5,8 @@ import re
 import pytest
 
 from chat.services import conversation_start
-from chat.tests.test_browser import QUESTION, page_for
+from testing.browser import page_for
+from testing.factories import PRINTER_QUESTION
 
 pytestmark = pytest.mark.browser
 
@@ -14,7 +15,7 @@ COUNTDOWN = re.compile(r"You are sending messages quickly\. You can send again i
 
 
 def _open(chromium_browser, server, customer, site):
-    conversation, _ = conversation_start(site=site, customer=customer, body=QUESTION)
+    conversation, _ = conversation_start(site=site, customer=customer, body=PRINTER_QUESTION)
     page = page_for(chromium_browser, server, customer)
     page.clock.install()
     page.goto(f"/chat/{conversation.pk}/")
@@ -33,7 +34,7 @@ def test_it_counts_down_to_when_a_customer_sending_too_quickly_can_send_again(
 ):
     monkeypatch.setenv("RATE_LIMIT_CHAT_PER_MINUTE", "1")
     server = asgi_server()
-    conversation, page = _open(chromium_browser, server, customer_a, site_a)
+    _conversation, page = _open(chromium_browser, server, customer_a, site_a)
     error = page.locator("#chat-error")
 
     # A minute's window may end between two sends: send until the limit refuses one, reading each answer

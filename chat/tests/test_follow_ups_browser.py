@@ -2,7 +2,8 @@
 
 import pytest
 
-from chat.tests.test_follow_ups import FOLLOW_UP, QUESTION, two_printer_fixes
+from testing.browser import page_for
+from testing.factories import PRINTER_FOLLOW_UP, PRINTER_QUESTION, two_printer_fixes
 
 pytestmark = pytest.mark.browser
 
@@ -12,20 +13,17 @@ def test_a_follow_up_after_a_failed_fix_gets_a_different_answer_then_a_ticket_of
 ):
     two_printer_fixes(site_a, customer_a)
     server = asgi_server()
-    context = chromium_browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(20_000)
-    context.add_cookies([{"name": "sessionid", "value": server.login(customer_a), "url": server.url}])
-    page = context.new_page()
+    page = page_for(chromium_browser, server, customer_a)
 
     page.goto("/chat/")
-    page.fill("#chat-start-body", QUESTION)
+    page.fill("#chat-start-body", PRINTER_QUESTION)
     page.get_by_role("button", name="Ask").click()
     answers = page.locator(".chat-assistant:not(.chat-streaming) .chat-body")
     answers.first.wait_for()
     first = answers.nth(0).inner_text()
     assert "print spooler" in first
 
-    page.fill("#chat-body", FOLLOW_UP)
+    page.fill("#chat-body", PRINTER_FOLLOW_UP)
     page.get_by_role("button", name="Send").click()
     answers.nth(1).wait_for()
     second = answers.nth(1).inner_text()

@@ -1,11 +1,11 @@
 """The live parts against real uvicorn processes sharing the test database (no per-process state)."""
 
 import threading
-import time
 import urllib.request
 
 from chat.models import Message
 from chat.services import conversation_start, message_post
+from testing.waiting import wait_until
 
 QUESTION = "The printer at reception says offline and nothing prints"
 
@@ -30,23 +30,24 @@ def test_it_shows_a_message_posted_through_one_server_in_the_feed_of_another(
 ):
     conversation, _ = conversation_start(site=site_a, customer=customer_a, body=QUESTION)
     first, second = asgi_server(), asgi_server()
-    received = []
+    received, opened = [], threading.Event()
+    session = second.login(customer_a)
     listener = threading.Thread(
         target=lambda: received.extend(
             second.events(
-                f"/chat/{conversation.pk}/events/?after=1", session=second.login(customer_a), stop_after=1
+                f"/chat/{conversation.pk}/events/?after=1", session=session, stop_after=1, opened=opened
             )
         )
     )
     listener.start()
-    time.sleep(1)
+    assert opened.wait(timeout=60), "the second server's feed never opened"  # a ceiling, not a budget
 
     status, _ = first.request(
         f"/chat/{conversation.pk}/messages/",
         session=first.login(engineer_a),
         data={"body": "Restarting the spooler now", "client_key": "eng-1"},
     )
-    listener.join(timeout=20)
+    listener.join(timeout=60)
 
     assert status == 201
     bodies = [event["data"]["body"] for event in received if event["event"] == "message"]
@@ -91,7 +92,5 @@ def test_it_saves_the_answer_when_the_browser_goes_away(asgi_server, site_a, cus
         while response.readline() != b"event: token\n":
             continue
 
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not Message.objects.filter(reply_to=question).exists():
-        time.sleep(0.2)
+    wait_until(Message.objects.filter(reply_to=question).exists, what="the answer to be saved")
     assert Message.objects.filter(conversation=conversation, author_kind="assistant").count() == 1

@@ -2,15 +2,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chat.models import RateLimitWindow
 from chat.tasks import ratelimit_windows_prune
+from helpdesk.models import RateLimitWindow
 from helpdesk.ratelimit import RateLimited, rate_limit_hit
 
 NOW = datetime(2026, 11, 29, 12, 0, 50, tzinfo=UTC)
 
 
 def test_it_counts_per_user_and_scope_in_fixed_windows(settings, customer_a, customer_b):
-    settings.RATE_LIMITS = {"chat": (2, 60)}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "chat": (2, 60)}
     rate_limit_hit(user=customer_a, scope="chat", now=NOW)
     usage = rate_limit_hit(user=customer_a, scope="chat", now=NOW)
     with pytest.raises(RateLimited) as limited:

@@ -4,7 +4,7 @@ the site's engineers see and the other site's engineer cannot."""
 import pytest
 
 from chat.models import Conversation, Message
-from chat.tests.test_browser import page_for
+from testing.browser import page_for
 from tickets.models import Priority
 
 pytestmark = pytest.mark.browser

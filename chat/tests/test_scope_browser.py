@@ -2,7 +2,7 @@
 
 import pytest
 
-from chat.tests.test_browser import page_for
+from testing.browser import page_for
 
 pytestmark = pytest.mark.browser
 

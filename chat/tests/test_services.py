@@ -94,7 +94,7 @@ def test_it_takes_over_a_stale_claim(site_a, customer_a):
 def test_it_closes_a_deflected_conversation_and_queues_its_transcript(
     site_a, customer_a, django_capture_on_commit_callbacks, queued_tasks
 ):
-    conversation, question = conversation_start(site=site_a, customer=customer_a, body=QUESTION)
+    conversation, _question = conversation_start(site=site_a, customer=customer_a, body=QUESTION)
     with django_capture_on_commit_callbacks(execute=True):
         conversation_resolve(site=site_a, conversation=conversation, user=customer_a)
 

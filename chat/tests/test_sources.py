@@ -9,7 +9,7 @@ from django.urls import reverse
 from chat.models import Message
 from chat.selectors import message_as_dict
 from chat.services import assistant_reply_save, conversation_escalate, conversation_start
-from chat.tests.conftest import resolved_printer_ticket
+from testing.factories import resolved_printer_ticket
 
 QUESTION = "The reception printer shows offline"
 

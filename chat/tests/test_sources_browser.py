@@ -10,10 +10,10 @@ import pytest
 from django.urls import reverse
 
 from chat.models import Conversation
-from chat.tests.conftest import resolved_printer_ticket
-from chat.tests.test_browser import QUESTION, page_for
 from knowledge.models import Article
 from knowledge.services import article_create, document_index_article, document_index_ticket
+from testing.browser import page_for
+from testing.factories import PRINTER_QUESTION, resolved_printer_ticket
 
 pytestmark = pytest.mark.browser
 
@@ -90,7 +90,7 @@ def test_it_shows_a_customer_only_sources_they_can_open(
     assert not links_open(customer, article_links), "a KB article is linked, and opens"
     customer.screenshot(path=str(artifacts_dir / "00-kb-article-linked.png"), full_page=True)
 
-    answer = ask(customer, QUESTION)
+    answer = ask(customer, PRINTER_QUESTION)
     sources = answer.locator(".chat-sources")
     shown = sources.inner_text()
     assert_shown_as_similar_case(shown, colleagues_ticket, colleague_a)

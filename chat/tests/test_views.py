@@ -5,7 +5,13 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from chat.models import Conversation, Message
-from chat.services import assistant_reply_ensure, conversation_close, conversation_start
+from chat.services import (
+    assistant_reply_ensure,
+    conversation_close,
+    conversation_escalate,
+    conversation_start,
+)
+from tickets.services import ticket_create
 
 QUESTION = "The printer at reception says offline and nothing prints"
 
@@ -144,7 +150,7 @@ def test_it_says_in_a_sentence_that_a_closed_conversation_takes_no_message(
 def test_it_answers_429_with_retry_after_past_the_chat_limit(
     login, conversation_a, customer_a, engineer_a, settings
 ):
-    settings.RATE_LIMITS = {"chat": (2, 60)}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "chat": (2, 60)}
     url = reverse("chat:message_create", args=[conversation_a.pk])
     client = login(engineer_a)
     codes = [client.post(url, {"body": f"note {n}"}).status_code for n in range(3)]
@@ -162,7 +168,7 @@ def test_it_answers_429_with_retry_after_past_the_chat_limit(
 
 
 def test_it_limits_questions_to_the_assistant_through_the_api(login, customer_a, settings):
-    settings.RATE_LIMITS = {"ai": (1, 60)}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "ai": (1, 60)}
     client = login(customer_a)
     first = client.post(
         "/api/v1/chat/conversations", data=json.dumps({"body": QUESTION}), content_type="application/json"
@@ -209,6 +215,22 @@ def test_it_turns_the_chat_into_a_ticket_from_the_page(login, conversation_a, cu
 
     assert conversation_a.ticket is not None
     assert f"Ticket #{conversation_a.ticket_id} was created" in response.content.decode()
+
+
+def test_it_shows_the_chat_on_its_ticket_page_and_nothing_on_other_tickets(
+    login, site_a, answered_a, conversation_a, customer_a, engineer_a
+):
+    ticket = conversation_escalate(site=site_a, conversation=conversation_a, user=customer_a)
+    url = reverse("tickets:detail", args=[ticket.pk])
+    for user, link in ((customer_a, "Open the conversation"), (engineer_a, "Join the live conversation")):
+        page = login(user).get(url).content.decode()
+        assert 'id="ticket-conversation"' in page and link in page
+        assert "Assistant (AI)" in page and escape(answered_a.body.split("\n")[0]) in page
+        assert "ticket-chat-sources" in page  # the answer's sources, as this user may see them
+
+    other = ticket_create(site=site_a, requester=customer_a, title="New laptop", description="Order one")
+    page = login(customer_a).get(reverse("tickets:detail", args=[other.pk])).content.decode()
+    assert 'id="ticket-conversation"' not in page
 
 
 def test_it_records_feedback_from_the_page(login, answered_a, customer_a):

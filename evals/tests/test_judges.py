@@ -39,6 +39,42 @@ def test_it_judges_groundedness_against_cited_sources_only(cache):
     assert judges.groundedness("Hello,", [source], cache, {"Hello,"}) is None
 
 
+PRINTER = "Printer offline. Resolution: created a DHCP reservation for the printer and updated its port."
+VPN = (
+    "VPN drops every hour. Resolution: raised the DPD timeout on the firewall and pushed the new VPN profile."
+)
+MAILBOX = "Mailbox full. Resolution: enable the online archive, then move the old mail into the archive."
+GROUNDED = {
+    PRINTER: "Create a DHCP reservation for the printer. Update the printer port.",
+    VPN: "Raise the DPD timeout on the firewall. Push the new VPN profile.",
+    MAILBOX: "Enable the online archive. Move the old mail into the archive.",
+}
+
+
+def test_it_marks_down_a_grounded_reply_with_one_unsupported_claim(cache):
+    reply = GROUNDED[PRINTER]
+    assert judges.groundedness(reply, [PRINTER], cache, set()) == 1.0
+    with_claim = f"{reply} Then replace the fuser unit and flash the router's firmware."
+    assert judges.groundedness(with_claim, [PRINTER], cache, set()) == pytest.approx(2 / 3)
+    invented = f"{reply}\n\n{judges.INVENTED_CLAIM}"
+    assert judges.groundedness(invented, [PRINTER], cache, set()) == pytest.approx(2 / 3)
+
+
+def test_it_marks_down_a_reply_that_cites_the_wrong_source(cache):
+    assert judges.groundedness(GROUNDED[PRINTER], [PRINTER], cache, set()) == 1.0
+    assert judges.groundedness(GROUNDED[PRINTER], [VPN], cache, set()) == 0.0
+    assert judges.groundedness(GROUNDED[PRINTER], [VPN, MAILBOX], cache, set()) == 0.0
+
+
+def test_its_controls_score_every_grounded_reply_lower(cache):
+    items = [(reply, [source]) for source, reply in GROUNDED.items()]
+    assert [judges.groundedness(reply, sources, cache, set()) for reply, sources in items] == [1.0] * 3
+    controls = judges.groundedness_controls(items, cache, set())
+    assert controls["wrong_source"] == {"groundedness": 0.0, "caught": 1.0, "n": 3}
+    assert controls["invented_claim"]["caught"] == 1.0
+    assert controls["invented_claim"]["groundedness"] == pytest.approx(2 / 3)
+
+
 def test_it_treats_sentences_repeated_across_many_replies_as_template():
     replies = [f"Hello, thanks. Step {i} is unique." for i in range(10)]
     assert judges.template_sentences(replies) == {"Hello, thanks."}

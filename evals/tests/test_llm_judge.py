@@ -1,19 +1,20 @@
-"""The LLM judge through recorded OpenAI wire traffic (vcrpy, replay only: never the network)."""
+"""The LLM judge through hand-written cassettes in OpenAI's format (vcrpy, replay only: never the network).
+
+They are written by hand, not recorded: a verdict per claim that is right (judge_supported.yaml) and one
+that is broken (judge_malformed.yaml). A request replays only if its shape matches the recording's
+(model, response format and schema name `claim_support`, message roles: evals.cassettes).
+"""
 
 import pytest
-import vcr
 from django.conf import settings
 from django.test import override_settings
 
+from ai.openai_provider import OpenAIProvider
+from evals.cassettes import openai_vcr
 from evals.judges import EmbeddingCache, LLMJudge
-from helpdesk.ai.openai_provider import OpenAIProvider
 from retrieval.embedders import get_embedder
 
-judge_vcr = vcr.VCR(
-    cassette_library_dir=str(settings.BASE_DIR / "fixtures" / "evals" / "cassettes"),
-    record_mode="none",
-    match_on=["method", "scheme", "host", "port", "path"],
-)
+judge_vcr = openai_vcr(library=settings.BASE_DIR / "fixtures" / "evals" / "cassettes")
 SOURCE = "Print jobs stuck. Resolution: restarted the print spooler and cleared the stuck jobs."
 REPLY = "Hello,\nRestart the print spooler. [1]\nBuy a new router. [1]"
 

@@ -116,7 +116,7 @@ def test_it_loads_follow_up_history_and_refuses_a_malformed_turn(tmp_path):
     assert query.said_before == ["Restarted the VPN client."]
     assert query.conversation_text == "VPN down\nstill broken"
     bad = {**follow_up, "history": [{"role": "robot", "text": "hi"}]}
-    with pytest.raises(DatasetError, match="queries.jsonl:1.*role"):
+    with pytest.raises(DatasetError, match=r"queries\.jsonl:1.*role"):
         load_dataset(write_dataset(tmp_path / "bad", [DOC], [bad]))
 
 

@@ -1,12 +1,12 @@
 import pytest
 
 from evals.report import write_html
-from evals.tests.test_report import make_report
+from testing.factories import evals_report
 
 
 @pytest.mark.browser
 def test_it_opens_the_html_report_in_chromium_and_shows_every_plot(chromium_browser, artifacts_dir, tmp_path):
-    page_path = write_html(make_report(), tmp_path)
+    page_path = write_html(evals_report(), tmp_path)
     context = chromium_browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     requests = []

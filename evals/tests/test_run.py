@@ -8,8 +8,8 @@ from evals.runner import RunOptions, run_evals
 from evals.sandbox import leftover_sites
 from evals.tests.tiny import write_tiny_dataset
 from helpdesk.models import Site, User
-from knowledge.models import Chunk
 from knowledge.services import document_index_ticket
+from retrieval.models import Chunk
 from tickets.models import Ticket, TicketState
 
 

@@ -88,7 +88,7 @@ def test_it_scores_refusals_only_on_queries_labelled_answerable_or_not():
         record(Query(id="q2", site="s", text="recipe?", relevant=(), answerable=False), reply_refused=True),
         record(Query(id="q3", site="s", text="no labels"), reply="Anything.", reply_refused=False),
     ]
-    scores, details = score_replies(records)
+    scores, _details = score_replies(records)
     by_name = dict(scores)
     assert by_name["replies.citation_precision"]["system"] == 0.5
     assert by_name["replies.citation_precision"]["baselines"]["top-resolution"] == 1.0
@@ -97,3 +97,36 @@ def test_it_scores_refusals_only_on_queries_labelled_answerable_or_not():
     assert by_name["replies.refusal_accuracy"]["n"] == 1
     assert by_name["replies.refusal_accuracy"]["baselines"]["top-resolution"] == 1.0
     assert by_name["replies.answer_rate"]["n"] == 1
+
+
+def test_it_reports_groundedness_beside_controls_that_score_lower():
+    cases = [
+        (
+            "Printer offline. Resolution: created a DHCP reservation for the printer.",
+            "Create a DHCP reservation for the printer.",
+        ),
+        (
+            "VPN drops. Resolution: raised the DPD timeout on the firewall.",
+            "Raise the DPD timeout on the firewall.",
+        ),
+    ]
+    records = [
+        record(
+            Query(id=f"q{n}", site="s", text="help", relevant=(f"d{n}",), answerable=True),
+            reply=reply,
+            reply_refused=False,
+            reply_cited=[f"d{n}"],
+            reply_sources=[source],
+            baseline_reply=reply,
+            baseline_refused=False,
+            baseline_cited=[f"d{n}"],
+            baseline_sources=[source],
+        )
+        for n, (source, reply) in enumerate(cases, 1)
+    ]
+    scores, details = score_replies(records)
+    grounded = dict(scores)["replies.groundedness"]
+    assert grounded["system"] == 1.0 and grounded["sanity_check"] is True
+    assert grounded["controls"]["wrong_source"] == 0.0
+    assert grounded["controls"]["invented_claim"] == 0.5
+    assert details["judge"]["groundedness_controls"]["invented_claim"]["caught"] == 1.0

@@ -17,3 +17,9 @@ def test_it_syncs_idempotently_and_drops_jobs_no_longer_declared(db):
     schedules_sync()
     names = list(Schedule.objects.values_list("name", flat=True))
     assert sorted(names) == sorted([job["name"] for job in PERIODIC_JOBS] + ["someone else's job"])
+
+
+def test_it_schedules_the_index_sweep_only_when_redis_can_lose_a_task(settings):
+    # The database broker delivers a killed worker's task again; Redis does not (docs/deploy.md).
+    sweeps = [job for job in PERIODIC_JOBS if job["func"] == "knowledge.tasks.index_sweep"]
+    assert len(sweeps) == ("redis" in settings.Q_CLUSTER)

@@ -33,6 +33,7 @@ def test_it_shows_an_admin_every_site(admin_user, site_a, site_b):
 
 
 def test_it_hides_inactive_sites_from_customers_and_engineers(customer_a, engineer_a, site_a):
+    assert list(visible_sites(customer_a)) == list(visible_sites(engineer_a)) == [site_a]
     Site.objects.filter(pk=site_a.pk).update(is_active=False)
     assert not visible_sites(customer_a).exists()
     assert not visible_sites(engineer_a).exists()
@@ -42,6 +43,7 @@ def test_it_gives_anonymous_and_disabled_users_nothing(customer_a, site_a):
     from django.contrib.auth.models import AnonymousUser
 
     assert not visible_sites(AnonymousUser()).exists()
+    assert list(visible_sites(customer_a)) == [site_a]  # the same user, still active, sees their site
     customer_a.is_active = False
     assert not visible_sites(customer_a).exists()
 
@@ -68,7 +70,7 @@ def test_it_answers_404_for_another_sites_object(customer_a, articles):
 
 
 def test_it_refuses_a_customer_without_a_site(db):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"A customer belongs to a site\."):
         user_create(username="lost", password=None, role=User.Role.CUSTOMER)
 
 

@@ -1,9 +1,9 @@
 import pytest
 from django.test import Client
 
-from helpdesk.integrations.services import api_token_create
+from integrations.services import api_token_create
 from knowledge.models import Article
-from knowledge.tests.factories import article
+from testing.factories import article
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/knowledge/articles"
@@ -38,13 +38,20 @@ def test_it_lists_what_each_user_may_read(api, customer_a, engineer_a, admin_use
     assert len(titles(api(admin_user).get(URL))) == 4
 
 
-def test_it_hides_drafts_and_other_sites_from_customers(api, customer_a, site_b, articles):
+def test_it_hides_drafts_and_other_sites_from_customers(
+    api, customer_a, customer_b, engineer_a, site_a, site_b, articles
+):
     client = api(customer_a)
 
     assert client.get(f"{URL}/{articles['a_draft'].id}").status_code == 404
     assert client.get(f"{URL}/{articles['b'].id}").status_code == 404
     assert client.get(URL, {"site": site_b.id}).status_code == 404
     assert client.get(f"{URL}/{articles['global'].id}").json()["site_id"] is None
+    # Each of those is there for the user who may read it.
+    assert api(engineer_a).get(f"{URL}/{articles['a_draft'].id}").json()["id"] == articles["a_draft"].id
+    assert api(customer_b).get(f"{URL}/{articles['b'].id}").json()["id"] == articles["b"].id
+    assert "Birchwood printers" in titles(api(customer_b).get(URL, {"site": site_b.id}))
+    assert "Alder VPN setup" in titles(client.get(URL, {"site": site_a.id}))
 
 
 def test_it_lets_staff_write_articles_of_their_sites_only(api, engineer_a, customer_a, site_a, site_b):

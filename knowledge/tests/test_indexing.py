@@ -4,12 +4,13 @@ from django.core.management import call_command
 from chat.models import Message
 from helpdesk.models import Site
 from knowledge import services, tasks
-from knowledge.documents import CHUNK_TOKENS, chunk_text
-from knowledge.models import Article, Chunk, Document
-from knowledge.tests.factories import article, closed_conversation, resolved_ticket
+from knowledge.models import Article
 from retrieval import tokens
+from retrieval.chunking import CHUNK_TOKENS, chunk_text
 from retrieval.embedders import get_embedder
+from retrieval.models import Chunk, Document
 from retrieval.selectors import similar_cases
+from testing.factories import article, closed_conversation, resolved_ticket
 from tickets.models import Ticket, TicketState
 
 pytestmark = pytest.mark.django_db
@@ -191,8 +192,11 @@ def test_it_reindexes_idempotently_and_resumes(site_a, customer_a, printer_ticke
     assert Chunk.objects.count() == 6
 
 
-def test_it_runs_the_reindex_command(site_a, printer_ticket, capsys, queued_tasks):
-    call_command("reindex", "--site", site_a.slug)
+def test_it_runs_the_reindex_command(
+    site_a, printer_ticket, capsys, queued_tasks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the test's transaction never commits
+        call_command("reindex", "--site", site_a.slug)
 
     assert Chunk.objects.filter(source_id=printer_ticket.id).exists()
     assert "indexed 1" in capsys.readouterr().out
@@ -226,3 +230,11 @@ def test_it_queues_indexing_when_an_article_is_published(
 
     assert queued_tasks() == [("knowledge.tasks.index_article", (kb.id,))]
     assert kb.slug == "reset-mfa"
+
+
+def test_the_sweep_indexes_what_a_lost_task_left_undone_and_nothing_twice(printer_ticket):
+    assert not Document.objects.filter(ticket=printer_ticket).exists()  # its indexing task never ran
+
+    assert tasks.index_sweep() == {"indexed": 1, "unchanged": 0, "removed": 0}
+    assert tasks.index_sweep() == {"indexed": 0, "unchanged": 1, "removed": 0}
+    assert Document.objects.filter(ticket=printer_ticket).count() == 1

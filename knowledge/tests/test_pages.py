@@ -2,7 +2,7 @@ import pytest
 
 from knowledge import tasks
 from knowledge.models import Article
-from knowledge.tests.factories import article
+from testing.factories import article
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,9 @@ def test_it_renders_markdown_safely(login, customer_a, articles):
     assert "javascript:alert" not in html
 
 
-def test_it_answers_404_across_sites_and_for_drafts_to_customers(login, customer_a, engineer_b, articles):
+def test_it_answers_404_across_sites_and_for_drafts_to_customers(
+    login, customer_a, engineer_a, engineer_b, articles
+):
     client = login(customer_a)
     assert client.get(f"/kb/{articles['b'].id}/").status_code == 404
     assert client.get(f"/kb/{articles['a_draft'].id}/").status_code == 404
@@ -62,6 +64,15 @@ def test_it_answers_404_across_sites_and_for_drafts_to_customers(login, customer
     assert client.get(f"/kb/{articles['a'].id}/").status_code == 404
     assert client.get(f"/kb/{articles['a'].id}/edit/").status_code == 404
     assert client.get(f"/kb/{articles['global'].id}/").status_code == 200
+    assert client.get(f"/kb/{articles['b'].id}/").status_code == 200  # their own site's article
+
+    client = login(engineer_a)  # site A's engineer opens what the others may not
+    for url in (
+        f"/kb/{articles['a'].id}/",
+        f"/kb/{articles['a'].id}/edit/",
+        f"/kb/{articles['a_draft'].id}/",
+    ):
+        assert client.get(url).status_code == 200, url
 
 
 def test_it_lists_drafts_for_engineers_and_filters_by_site(login, engineer_a, admin_user, site_b, articles):

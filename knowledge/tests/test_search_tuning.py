@@ -6,9 +6,9 @@ import pytest
 
 from knowledge.search_tuning import WEIGHTS, tune_site_search
 from knowledge.services import index_site
-from knowledge.tests.factories import article, eval_fixture_history
 from retrieval.models import SearchProfile
 from retrieval.selectors import DEFAULT_MIN_SIMILARITY, search_settings, similar_cases
+from testing.factories import article, eval_fixture_history
 
 
 @pytest.fixture

@@ -2,11 +2,11 @@ import pytest
 from django.test import Client
 
 from chat.models import Message
-from helpdesk.integrations.services import api_token_create
+from integrations.services import api_token_create
 from knowledge import tasks
-from knowledge.documents import source_url
-from knowledge.tests.factories import article, closed_conversation, resolved_ticket
 from retrieval.citations import SIMILAR_CASE
+from retrieval.selectors import source_url
+from testing.factories import article, closed_conversation, resolved_ticket
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/retrieval/similar"
@@ -68,6 +68,9 @@ def test_it_answers_404_for_another_sites_id(api, customer_a, engineer_a, site_b
 
         assert response.status_code == 404
         assert response.json() == {"detail": "Not found.", "errors": []}
+        own_site = api(user).get(URL, {"text": "outlook password", "site": indexed["mine"].site_id})
+        assert own_site.status_code == 200  # the same search of their own site finds its case
+        assert f"ticket:{indexed['mine'].id}" in [case["key"] for case in own_site.json()]
 
 
 def test_it_lets_staff_search_a_site_they_cover_and_requires_the_site(

@@ -13,7 +13,8 @@ from knowledge.services import article_create
 from retrieval.citations import SIMILAR_CASE, body_with_sources, sources_for_viewer
 from retrieval.grounding import context_from_cases
 from retrieval.types import Case, SourceType
-from tickets.models import Ticket, TicketState
+from testing.factories import resolved_ticket
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -26,13 +27,12 @@ RESOLUTION = (
 
 
 def resolved(*, site, requester, title="S: drive gone for Carol Colleague", description=PROBLEM):
-    return Ticket.objects.create(
+    return resolved_ticket(
         site=site,
         requester=requester,
         title=title,
         description=description,
         resolution=RESOLUTION,
-        state=TicketState.RESOLVED,
         resolved_at=RESOLVED_ON,
     )
 

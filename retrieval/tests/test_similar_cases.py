@@ -4,12 +4,12 @@ import pytest
 from django.db import connection
 
 from knowledge import tasks
-from knowledge.models import Chunk
-from knowledge.tests.factories import article, resolved_ticket
 from retrieval.embedders import get_embedder
+from retrieval.models import Chunk
 from retrieval.selectors import SEARCH_SQL, search_chunks, search_params, similar_cases
 from retrieval.tests.cases import PARAPHRASES, RESOLVED
 from retrieval.types import SourceType
+from testing.factories import article, resolved_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +79,10 @@ def test_it_never_returns_another_sites_cases(site_a, site_b, history, outsider_
         assert cases, query
         assert {c.site_id for c in cases} <= {site_a.id, None}, query
         assert not outsider_ids & {c.source_id for c in cases if c.source_type == SourceType.TICKET}, query
+    # The outsider's cases are in the index and found by their own site's search: the filter hid them.
+    for ticket in outsider_history:
+        found = similar_cases(site=site_b, text=ticket.title, k=10, min_similarity=0.0)
+        assert ticket.id in [c.source_id for c in found if c.source_type == SourceType.TICKET]
 
 
 def test_it_shows_the_global_kb_to_every_site(site_a, site_b, history, outsider_history, global_article):
@@ -152,7 +156,7 @@ def test_it_fills_k_for_a_small_site_through_the_hnsw_index(site_a, site_b, hist
     ]
     Chunk.objects.bulk_create(filler, batch_size=500)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE knowledge_chunk")
+        cursor.execute("ANALYZE retrieval_chunk")
         # On a table this small the planner rightly prefers an exact scan of site A's rows; make it take
         # the HNSW index, as it does at scale (bench/retrieval.py), and see the iterative scan fill k.
         cursor.execute("SET LOCAL enable_sort = off")

@@ -1,10 +1,10 @@
-"""Tickets in any state for the lifecycle, assignment and page tests; uploads land in a temporary folder."""
+"""Tickets in any state for the lifecycle, assignment and page tests, the indexed history that triage and
+drafts learn from; uploads land in a temporary folder."""
 
 import pytest
-from django.utils import timezone
 
-from tickets.models import Category, Ticket
-from tickets.services import ticket_create
+from testing.factories import ticket_in_state, triage_history
+from tickets.models import Category
 
 
 @pytest.fixture(autouse=True)
@@ -23,24 +23,13 @@ def printers(db):
 def make_ticket(site_a, customer_a):
     """A ticket of site A put straight into a state (setup only; the services are what tests exercise)."""
 
-    def _make(
-        state="new", *, assignee=None, site=None, requester=None, title="Printer jams on floor 2", **fields
-    ):
-        ticket = ticket_create(
-            site=site or site_a,
-            requester=requester or customer_a,
-            title=title,
-            description="Paper jams every morning on the second floor printer.",
-        )
-        now = timezone.now()
-        extra = {"state": state, "assignee": assignee, **fields}
-        if state == "closed":
-            extra.setdefault("closed_at", now)
-        if state in ("resolved", "closed"):
-            extra.setdefault("resolved_at", now)
-            extra.setdefault("resolution", "Replaced the pickup roller.")
-        Ticket.objects.filter(pk=ticket.pk).update(**extra)
-        ticket.refresh_from_db()
-        return ticket
+    def _make(state="new", *, site=None, requester=None, **fields):
+        return ticket_in_state(state, site=site or site_a, requester=requester or customer_a, **fields)
 
     return _make
+
+
+@pytest.fixture
+def history(site_a, customer_a):
+    """Resolved printer and network tickets of site A, indexed for real (test_classifier has its own)."""
+    return triage_history(site=site_a, requester=customer_a)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from testing.factories import new_ticket
 from tickets.models import Comment, TicketEvent
-from tickets.tests.test_triage import history, new_ticket
-
-__all__ = ["history"]  # the indexed history of site A, a fixture
 
 DRAFT_EVENTS = TicketEvent.objects.filter(kind=TicketEvent.Kind.AI_DRAFT)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from helpdesk.ai.base import CategoryPrediction
-from helpdesk.ai.offline import OfflineProvider
+from ai.base import CategoryPrediction
+from ai.offline import OfflineProvider
 from helpdesk.schedules import PERIODIC_JOBS
-from knowledge.tests.factories import category, eval_fixture_history, eval_fixture_rows, resolved_ticket
+from testing.factories import category, eval_fixture_history, eval_fixture_rows, resolved_ticket
 from tickets import classifier
 from tickets.models import Category, Priority, TriageModel
 from tickets.tasks import triage_models_retrain

@@ -7,11 +7,9 @@ import re
 import pytest
 from django.core import mail
 
+from testing.factories import NETWORK_HISTORY, PRINTER_HISTORY, new_ticket
 from tickets.models import Comment
-from tickets.tests.test_triage import NETWORK_HISTORY, PRINTER_HISTORY, history, new_ticket
 from tickets.triage import ticket_draft_reply, ticket_draft_send
-
-__all__ = ["history"]  # the indexed history of site A (Alice's tickets), a fixture
 
 SIMILAR_CASE_LINE = re.compile(r'^\[(\d+)\] A similar resolved case, [A-Z][a-z]+ \d{4}: ".+"$')
 

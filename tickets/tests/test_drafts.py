@@ -11,14 +11,12 @@ from django.core import mail
 from django.db import connection
 from django.test import override_settings
 
+from ai.tests.test_ai_openai import OPENAI_TEST_SETTINGS, openai_vcr
 from helpdesk.models import AIInteraction
-from helpdesk.tests.test_ai_openai import OPENAI_TEST_SETTINGS, openai_vcr
+from testing.factories import new_ticket
 from tickets.errors import ActionNotAllowed, TicketError
 from tickets.models import Comment, Ticket, TicketEvent
-from tickets.tests.test_triage import history, new_ticket
 from tickets.triage import ticket_draft_outcome, ticket_draft_reply, ticket_draft_send
-
-__all__ = ["history"]  # the fixture, shared with the triage tests
 
 
 def test_it_drafts_a_reply_citing_the_sites_cases(history, site_a, customer_a, engineer_a):

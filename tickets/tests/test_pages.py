@@ -45,11 +45,34 @@ def test_every_ticket_page_and_action_answers_404_to_outsiders(
     assert (site_a_ticket.state, site_a_ticket.priority) == ("resolved", "normal")
 
 
+# The pair of the test above: the same requests by the ticket's own people reach the ticket and act.
+INSIDER = {"tickets:reply": "customer_a", "tickets:review": "customer_a"}
+
+
+@pytest.mark.parametrize(("method", "name", "data"), TICKET_ACTIONS)
+def test_every_ticket_page_and_action_reaches_the_ticket_for_its_own_people(
+    request, client, site_a_ticket, method, name, data
+):
+    client.force_login(request.getfixturevalue(INSIDER.get(name, "engineer_a")))
+    response = getattr(client, method)(reverse(name, args=[site_a_ticket.pk]), data)
+    assert response.status_code in (200, 302), response.status_code
+    if method == "get":
+        assert site_a_ticket.title in response.content.decode()
+
+
 @pytest.mark.parametrize("outsider", ["customer_b", "engineer_b", "colleague_a"])
 def test_attachments_answer_404_across_sites(request, client, site_a_ticket, outsider):
     client.force_login(request.getfixturevalue(outsider))
     attachment = Attachment.objects.get()
     assert client.get(reverse("tickets:attachment", args=[attachment.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("insider", ["customer_a", "engineer_a"])
+def test_attachments_answer_their_own_site(request, client, site_a_ticket, insider):
+    client.force_login(request.getfixturevalue(insider))
+    response = client.get(reverse("tickets:attachment", args=[Attachment.objects.get().pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"site A secret"
 
 
 def test_internal_attachments_answer_404_to_the_requester(login, make_ticket, customer_a, engineer_a):
@@ -68,7 +91,9 @@ def test_internal_attachments_answer_404_to_the_requester(login, make_ticket, cu
     assert "attachment;" in response["Content-Disposition"]
 
 
-def test_other_sites_never_show_in_the_queue_or_portal(login, make_ticket, engineer_b, customer_b, site_a):
+def test_other_sites_never_show_in_the_queue_or_portal(
+    login, make_ticket, engineer_a, customer_a, engineer_b, customer_b, site_a
+):
     make_ticket(title="Alder secret printer")
     for user in (engineer_b, customer_b):
         client = login(user)
@@ -77,6 +102,11 @@ def test_other_sites_never_show_in_the_queue_or_portal(login, make_ticket, engin
         assert b"Alder secret printer" not in page.content
     filtered = login(engineer_b).get(reverse("tickets:queue"), {"site": site_a.pk, "state": "all"})
     assert b"Alder secret printer" not in filtered.content
+    # Site A's engineer and the requester see it on the same pages.
+    for user, name in ((engineer_a, "tickets:queue"), (customer_a, "tickets:portal")):
+        assert b"Alder secret printer" in login(user).get(reverse(name)).content
+    own_filter = login(engineer_a).get(reverse("tickets:queue"), {"site": site_a.pk, "state": "all"})
+    assert b"Alder secret printer" in own_filter.content
 
 
 def test_role_pages_refuse_the_wrong_role(login, customer_a, engineer_a, make_ticket):

@@ -35,7 +35,7 @@ def test_it_keeps_the_ticket_and_flags_it_when_the_broker_fails(
     def broken_broker(*args, **kwargs):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr("tickets.services.async_task", broken_broker)
+    monkeypatch.setattr("helpdesk.jobs.async_task", broken_broker)
     with django_capture_on_commit_callbacks(execute=True):
         ticket = _create(site_a, customer_a)
     ticket.refresh_from_db()

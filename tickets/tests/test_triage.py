@@ -2,59 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
 from django.test import override_settings
 
-from helpdesk.ai.openai_provider import OpenAIProvider
-from helpdesk.ai.providers import GuardedProvider
+from ai.openai_provider import OpenAIProvider
+from ai.providers import GuardedProvider
+from ai.tests.test_ai_openai import OPENAI_TEST_SETTINGS, openai_vcr
 from helpdesk.models import AIInteraction
-from helpdesk.tests.test_ai_openai import OPENAI_TEST_SETTINGS, openai_vcr
-from knowledge.services import document_index_ticket
-from knowledge.tests.factories import category, resolved_ticket
+from testing.factories import category, new_ticket
 from tickets.models import TicketEvent, TicketState
 from tickets.services import ticket_create, ticket_update
 from tickets.tasks import ticket_triage
 from tickets.triage import triage_ticket
-
-PRINTER_HISTORY = [
-    ("Printer queue stuck in reception", "Jobs pile up in the queue.", "Restarted the print spooler."),
-    ("Nothing prints from the office PC", "Print jobs stay in the queue.", "Cleared the print queue."),
-    ("Printer shows offline", "The printer says offline and jobs wait.", "Power-cycled the printer."),
-    (
-        "Printer jammed and queue stuck",
-        "Paper jam and the queue is stuck.",
-        "Cleared the jam, restarted spooler.",
-    ),
-]
-NETWORK_HISTORY = [
-    ("VPN keeps disconnecting", "The VPN drops every few minutes at home.", "Updated the VPN client."),
-    ("No internet on the second floor", "Wi-Fi connected but no internet.", "Rebooted the access point."),
-]
-
-
-@pytest.fixture
-def history(site_a, customer_a):
-    """Resolved printer and network tickets of site A, indexed for real."""
-    category("network")
-    for slug, rows in (("printers", PRINTER_HISTORY), ("network", NETWORK_HISTORY)):
-        for title, description, resolution in rows:
-            ticket = resolved_ticket(
-                site=site_a,
-                requester=customer_a,
-                title=title,
-                description=description,
-                resolution=resolution,
-                category_slug=slug,
-            )
-            ticket.priority = "high" if slug == "printers" else "normal"
-            ticket.save(update_fields=["priority"])
-            document_index_ticket(ticket=ticket)
-
-
-def new_ticket(
-    site, customer, title="Printer queue stuck again", description="Nothing prints, jobs stuck in queue."
-):
-    return ticket_create(site=site, requester=customer, title=title, description=description)
 
 
 def test_it_triages_a_ticket_like_past_ones_and_assigns_it(history, site_a, customer_a, engineer_a):

@@ -13,12 +13,12 @@ import vcr
 from django.conf import settings
 from django.test import override_settings
 
+from ai import openai_provider
 from chat.models import Message
 from chat.services import assistant_reply_ensure, conversation_start
-from helpdesk.ai import openai_provider
 from helpdesk.models import AIInteraction
 from knowledge.tasks import index_ticket
-from knowledge.tests.factories import resolved_ticket
+from testing.factories import resolved_ticket
 from tickets.models import Ticket, TicketEvent
 from tickets.services import ticket_create
 from tickets.tasks import ticket_triage

@@ -1,11 +1,13 @@
-"""In a real browser, the pages run under the Content-Security-Policy without a single violation."""
+"""In a real browser, the pages run under the Content-Security-Policy without a single violation; and
+the policy is really there: every page carries the header, an injected inline script is blocked, while
+the page's own scripts (a static file and a nonce'd inline one) run."""
 
 import pytest
 from playwright.sync_api import expect
 
 from chat.services import conversation_start
 from conftest import PASSWORD
-from helpdesk.guard.tests.test_security_headers import page_urls
+from testing.pages import page_urls
 from tickets.services import ticket_create
 
 RECORD_VIOLATIONS = """
@@ -41,7 +43,9 @@ def test_it_runs_every_page_under_the_policy_without_violations(browser_page, si
             is_page = probe.status == 200 and "html" in probe.headers["content-type"]
             if url.startswith("/accounts/") or not is_page:
                 continue  # an action, a redirect or a file: no page to run (logout would end the session)
-            page.goto(url)
+            response = page.goto(url)
+            policy = response.headers.get("content-security-policy", "")
+            assert "script-src 'self' 'nonce-" in policy, f"{url} has no enforced policy: {policy!r}"
             visited += 1
             found = page.evaluate("window.__cspViolations")
             if found:
@@ -65,3 +69,29 @@ def test_it_keeps_bootstraps_scripts_working_on_a_phone(browser_page, customer_a
     expect(page.get_by_role("button", name="Log out")).to_be_hidden()
     menu.click()  # the collapse is Bootstrap's JavaScript, loaded from /static/ under the policy
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+INJECTED = '<script id="injected">window.__injectedRan = true;</script>'
+
+
+@pytest.mark.browser
+def test_it_blocks_an_injected_inline_script_and_runs_the_pages_own(browser_page, customer_a):
+    """The positive control of the test above: with the policy gone, the injected script would run."""
+    page = browser_page
+    log_in(page, "alice")
+    page.add_init_script(RECORD_VIOLATIONS)
+
+    def inject(route):  # what a stored XSS would do: markup in the page's HTML, the headers unchanged
+        response = route.fetch()
+        route.fulfill(response=response, body=response.text().replace("</body>", f"{INJECTED}</body>"))
+
+    page.route("**/tickets/", inject)
+    response = page.goto("/tickets/")
+
+    assert "script-src 'self' 'nonce-" in response.headers["content-security-policy"]
+    assert page.locator("#injected").count() == 1  # the markup arrived...
+    assert page.evaluate("window.__injectedRan === undefined")  # ...and the browser did not run it
+    assert any(v.startswith("script-src") for v in page.evaluate("window.__cspViolations"))
+    # The page's own scripts ran: Bootstrap from /static/, and the help widget's nonce'd inline script.
+    assert page.evaluate("typeof window.bootstrap") == "object"
+    assert page.locator("[data-chat-key]").input_value() != ""

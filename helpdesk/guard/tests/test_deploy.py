@@ -34,7 +34,7 @@ def test_it_collects_static_files_under_production_settings(tmp_path):
 def q_cluster(**env: str) -> dict:
     clean = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "Q_RETRY", "Q_TIMEOUT"}}
     result = subprocess.run(
-        [sys.executable, "-c", "import json, helpdesk.settings as s; print(json.dumps(s.Q_CLUSTER))"],
+        [sys.executable, "-c", "import json, config.settings as s; print(json.dumps(s.Q_CLUSTER))"],
         cwd=settings.BASE_DIR,
         env={**clean, **env},
         capture_output=True,

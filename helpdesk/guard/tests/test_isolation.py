@@ -28,20 +28,21 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ai.openai_provider import TRIAGE_INSTRUCTIONS
+from ai.prompts import build_messages, render_prompt
 from chat.models import Conversation, Message
 from chat.selectors import message_as_dict
 from chat.services import assistant_reply_ensure, conversation_start
-from helpdesk.ai.openai_provider import TRIAGE_INSTRUCTIONS
-from helpdesk.integrations.models import WebhookEvent
-from helpdesk.integrations.services import api_token_create, service_token_create, webhook_create
 from helpdesk.models import Site, User
 from helpdesk.services import site_create, user_create
 from helpdesk.tenancy import visible_sites
+from integrations.models import WebhookEvent
+from integrations.services import api_token_create, service_token_create, webhook_create
 from knowledge.models import Article
 from knowledge.tasks import index_article, index_conversation, index_ticket
-from knowledge.tests.factories import article, closed_conversation, resolved_ticket
-from retrieval.grounding import build_context, build_messages, render_prompt
+from retrieval.grounding import build_context
 from retrieval.selectors import similar_cases
+from testing.factories import article, closed_conversation, resolved_ticket
 from tickets.models import Comment, Ticket, TicketState
 from tickets.services import ticket_create
 from tickets.triage import ticket_draft_reply, ticket_text

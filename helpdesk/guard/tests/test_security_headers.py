@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.template import engines
-from django.urls import URLPattern, URLResolver, get_resolver
+
+from testing.pages import page_urls
 
 NONCE = re.compile(r"'nonce-([^']+)'")
 
@@ -53,20 +54,6 @@ def template_files() -> list[Path]:
         if ".venv" not in folder.parts
         for path in folder.rglob("*.html")
     )
-
-
-def page_urls(resolver: URLResolver | None = None, prefix: str = "") -> list[str]:
-    """Every URL without arguments, outside the admin and the JSON API."""
-    urls = []
-    for entry in (resolver or get_resolver()).url_patterns:
-        route = str(entry.pattern)
-        if "<" in route or "(?P" in route or route.startswith(("admin/", "api/", "^")):
-            continue
-        if isinstance(entry, URLResolver):
-            urls += page_urls(entry, prefix + route)
-        elif isinstance(entry, URLPattern):
-            urls.append("/" + prefix + route)
-    return urls
 
 
 def test_it_finds_inline_code_that_the_policy_blocks():

@@ -17,8 +17,10 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 from django_q.brokers import get_broker
+from django_q.models import OrmQ
 
 from helpdesk.workers.supervisor import ClusterSupervisor
+from testing.waiting import wait_until
 from tickets.models import Ticket, TicketEvent
 from tickets.services import ticket_create
 
@@ -29,7 +31,8 @@ TICKETS = 40
 KILL_AFTER = 8  # tasks started
 TIMEOUT, RETRY = 10, 12
 MAX_QUEUE_AGE = TIMEOUT + RETRY + 6
-BOUND = 75  # seconds from the kill until every ticket is triaged; measured: docs/deploy.md
+# Only stops a hung test: how long recovery took is recorded (triaged_after_kill_seconds), not asserted.
+CEILING = 300
 
 
 def database_url() -> str:
@@ -125,13 +128,19 @@ def test_it_triages_every_ticket_exactly_once_when_workers_are_killed_mid_task(
         killed_at = time.monotonic()
         (tmp_path / "unthrottled").touch()  # the kill is done: from now on, the pusher runs at full speed
 
-        counts = triage_counts(tickets)
-        while min(counts.values()) == 0 and time.monotonic() - killed_at < BOUND:
+        def every_ticket_triaged() -> bool:
             supervisor.tick()
-            time.sleep(0.2)
-            counts = triage_counts(tickets)
+            return min(triage_counts(tickets).values()) > 0
+
+        wait_until(every_ticket_triaged, what="every ticket to be triaged after the kill", ceiling=CEILING)
         recovered_after = time.monotonic() - killed_at
-        time.sleep(2)  # a late duplicate would show up here
+        # A late duplicate could only come from a task still in the broker (a killed worker's, awaiting
+        # its retry): wait until every task is acknowledged, then count.
+        wait_until(
+            lambda: supervisor.tick() or not OrmQ.objects.exists(),
+            what="the broker to have no task left",
+            ceiling=CEILING,
+        )
         counts = triage_counts(tickets)
     finally:
         supervisor.stop(grace=5)

@@ -5,9 +5,9 @@ When it is done it queues the worker jobs that learn each site's search profile 
 """
 
 from django.core.management.base import BaseCommand, CommandError
-from django_q.tasks import async_task
 from tqdm import tqdm
 
+from helpdesk.jobs import enqueue_on_commit
 from helpdesk.models import Site
 from knowledge.services import eligible_source_count, index_site
 from retrieval.embedders import EmbedderUnavailable
@@ -43,6 +43,6 @@ class Command(BaseCommand):
             f"chunks embedded {stats.chunks_embedded}"
         )
         # What the index learns from lives in the worker: each site's search profile and classifier.
-        async_task("knowledge.tasks.search_profiles_tune")
-        async_task("tickets.tasks.triage_models_retrain")
+        enqueue_on_commit("knowledge.tasks.search_profiles_tune")
+        enqueue_on_commit("tickets.tasks.triage_models_retrain")
         self.stdout.write("queued for the worker: search profiles and triage classifiers of every site")

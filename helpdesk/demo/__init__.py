@@ -1,1 +1,0 @@
-"""Demo data: a seeded generator (`python -m helpdesk.demo.generate`) and an idempotent loader."""

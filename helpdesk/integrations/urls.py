@@ -1,9 +1,0 @@
-from django.urls import path
-
-from helpdesk.integrations import views
-
-app_name = "integrations"
-urlpatterns = [
-    path("tokens/", views.tokens, name="tokens"),
-    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
-]

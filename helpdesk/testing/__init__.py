@@ -1,1 +1,0 @@
-"""Shared test helpers (pytest plugins) for every app's tests."""
