@@ -419,7 +419,10 @@ def ticket_auto_assign(*, ticket: Ticket, actor: User | None = None) -> Ticket:
 def comment_create(
     *, ticket: Ticket, author: User, body: str, is_internal: bool = False, uploads: Iterable = ()
 ) -> Comment:
-    """A public reply or an internal note (staff only), with optional attachments, all or nothing."""
+    """A public reply or an internal note (staff only), with optional attachments, all or nothing.
+
+    The requester's reply moves a ticket waiting on them back to in progress, and reopens a resolved one.
+    """
     ticket = _locked(ticket)
     roles = _require(ticket, author, {*STAFF_ROLES, Role.REQUESTER}, "You may not reply on this ticket.")
     is_staff = bool(roles & STAFF_ROLES)
@@ -450,6 +453,16 @@ def comment_create(
         if Role.REQUESTER in roles and ticket.state == TicketState.WAITING_ON_CUSTOMER:
             _apply_transition(
                 ticket, TicketState.IN_PROGRESS, actor=author, roles=roles, note="Customer replied"
+            )
+        elif Role.REQUESTER in roles and ticket.state == TicketState.RESOLVED:
+            # A customer answering the resolution ("still happening") is saying it is not fixed: the
+            # ticket comes back to the open queue, with its assignee, and the timeline says why.
+            _apply_transition(
+                ticket,
+                TicketState.IN_PROGRESS,
+                actor=author,
+                roles=roles,
+                note="Reopened: the customer replied to the resolution",
             )
         transaction.on_commit(partial(notifications.notify_public_reply, comment.pk))
     return comment

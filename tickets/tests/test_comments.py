@@ -1,6 +1,7 @@
 """Replies and internal notes: who may write them, who sees them, and what they change on the ticket."""
 
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tickets.errors import ActionNotAllowed, TicketError
@@ -56,6 +57,31 @@ def test_a_customer_reply_resumes_a_ticket_waiting_on_them(make_ticket, customer
     assert ticket.state == "in_progress"
     kinds = list(ticket.events.values_list("kind", flat=True))
     assert kinds[-2:] == [TicketEvent.Kind.COMMENTED, TicketEvent.Kind.TRANSITION]
+
+
+def test_a_customer_reply_reopens_a_resolved_ticket_with_its_assignee(
+    make_ticket, customer_a, engineer_a, django_capture_on_commit_callbacks
+):
+    engineer_a.email = "evan@msp.example"
+    engineer_a.save(update_fields=["email"])
+    ticket = make_ticket("resolved", assignee=engineer_a, resolution="Reseated the toner.")
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_create(ticket=ticket, author=customer_a, body="Still happening actually.")
+    ticket.refresh_from_db()
+    assert (ticket.state, ticket.assignee, ticket.resolved_at) == ("in_progress", engineer_a, None)
+    reopened = ticket.events.filter(kind=TicketEvent.Kind.TRANSITION).latest("pk")
+    assert (reopened.old_value, reopened.new_value, reopened.actor) == ("resolved", "in_progress", customer_a)
+    assert reopened.data == {"transition": "reopen"}
+    assert "customer replied to the resolution" in reopened.message
+    [email] = mail.outbox  # the assignee hears of it
+    assert email.to == ["evan@msp.example"] and "Still happening actually." in email.body
+
+
+def test_an_engineer_note_on_a_resolved_ticket_leaves_it_resolved(make_ticket, engineer_a):
+    ticket = make_ticket("resolved", assignee=engineer_a, resolution="Reseated the toner.")
+    comment_create(ticket=ticket, author=engineer_a, body="Follow-up call done.")
+    ticket.refresh_from_db()
+    assert ticket.state == "resolved"
 
 
 def test_customers_cannot_reply_on_closed_tickets_and_replies_need_content(make_ticket, customer_a):
