@@ -33,7 +33,7 @@ import openai  # noqa: E402
 from ai.openai_provider import REPLY_INSTRUCTIONS, TRIAGE_INSTRUCTIONS, triage_schema  # noqa: E402
 from ai.prompts import build_messages  # noqa: E402
 from retrieval.grounding import context_from_cases  # noqa: E402
-from retrieval.types import Case, SourceType  # noqa: E402
+from testing.factories import printer_cases  # noqa: E402
 
 CATEGORIES = ["printers", "network", "email", "accounts"]
 PRIORITIES = ["low", "normal", "high", "urgent"]
@@ -43,27 +43,7 @@ QUESTION = "The printer in the back office says queue stuck and nothing prints"
 def printer_context():
     site = SimpleNamespace(id=1, pk=1)
 
-    def case(number: int, title: str, resolution: str, similarity: float) -> Case:
-        return Case(
-            source_type=SourceType.TICKET,
-            source_id=number,
-            site_id=site.id,
-            title=title,
-            snippet=title,
-            url=f"/tickets/{number}/",
-            score=similarity,
-            similarity=similarity,
-            category="printers",
-            priority="high",
-            resolution=resolution,
-            text=f"{title}\n\nResolution: {resolution}",
-        )
-
-    cases = [
-        case(101, "Printer queue stuck", "Restarted the print spooler and cleared the stuck jobs.", 0.81),
-        case(102, "Printer offline in reception", "Power-cycled the printer; it came back online.", 0.64),
-    ]
-    return context_from_cases(site=site, cases=cases)
+    return context_from_cases(site=site, cases=printer_cases(site))
 
 
 def stream_once(client, model: str, messages: list[dict], max_tokens: int) -> dict:

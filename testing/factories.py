@@ -17,6 +17,7 @@ from django.utils import timezone
 from chat.models import Conversation, Message
 from knowledge.models import Article
 from knowledge.services import document_index_ticket
+from retrieval.types import Case, SourceType
 from tickets.models import Category, Comment, Ticket, TicketState
 from tickets.services import ticket_create
 
@@ -264,3 +265,28 @@ def evals_report(**systems) -> dict:
             "deltas": {"retrieval.mrr": 0.05, "triage.macro_f1": -0.02},
         },
     }
+
+
+def printer_cases(site) -> list[Case]:
+    """Two retrieved printer tickets of `site` (anything with an `id`), as a provider is given them."""
+
+    def case(number: int, title: str, resolution: str, similarity: float) -> Case:
+        return Case(
+            source_type=SourceType.TICKET,
+            source_id=number,
+            site_id=site.id,
+            title=title,
+            snippet=title,
+            url=f"/tickets/{number}/",
+            score=similarity,
+            similarity=similarity,
+            category="printers",
+            priority="high",
+            resolution=resolution,
+            text=f"{title}\n\nResolution: {resolution}",
+        )
+
+    return [
+        case(101, "Printer queue stuck", "Restarted the print spooler and cleared the stuck jobs.", 0.81),
+        case(102, "Printer offline in reception", "Power-cycled the printer; it came back online.", 0.64),
+    ]

@@ -23,13 +23,13 @@ from django.test import override_settings
 from ai.base import Defect
 from ai.offline import OfflineProvider
 from ai.openai_provider import OpenAIProvider
-from ai.tests.test_ai_openai import CATEGORIES, printer_cases
+from ai.tests.test_ai_openai import CATEGORIES
 from chat.models import Message
 from chat.services import ReplyDone, assistant_reply_claim, assistant_reply_stream, conversation_start
 from helpdesk.models import AIInteraction
 from knowledge.tasks import index_ticket
 from retrieval.grounding import CITATION_RE, context_from_cases
-from testing.factories import resolved_ticket
+from testing.factories import printer_cases, resolved_ticket
 from testing.local_llm import local_llm_url
 from testing.waiting import wait_until
 from tickets.models import Priority

@@ -27,7 +27,7 @@ from ai.providers import FAILURE_THRESHOLD, GuardedProvider, circuit_is_open, ge
 from evals.cassettes import openai_vcr as cassette_recorder
 from helpdesk.models import AIInteraction
 from retrieval.grounding import context_from_cases
-from retrieval.types import Case, SourceType
+from testing.factories import printer_cases
 from testing.local_llm import local_llm_url
 from tickets.models import Priority
 
@@ -65,29 +65,6 @@ openai_vcr = cassette_recorder(
     before_record_request=remember,
 )
 CATEGORIES = ["printers", "network", "email", "accounts"]
-
-
-def printer_cases(site) -> list[Case]:
-    def case(number: int, title: str, resolution: str, similarity: float) -> Case:
-        return Case(
-            source_type=SourceType.TICKET,
-            source_id=number,
-            site_id=site.id,
-            title=title,
-            snippet=title,
-            url=f"/tickets/{number}/",
-            score=similarity,
-            similarity=similarity,
-            category="printers",
-            priority="high",
-            resolution=resolution,
-            text=f"{title}\n\nResolution: {resolution}",
-        )
-
-    return [
-        case(101, "Printer queue stuck", "Restarted the print spooler and cleared the stuck jobs.", 0.81),
-        case(102, "Printer offline in reception", "Power-cycled the printer; it came back online.", 0.64),
-    ]
 
 
 @pytest.fixture
