@@ -61,6 +61,7 @@ class QueryRecord:
     ranking: list[str] = field(default_factory=list)
     bm25_ranking: list[str] = field(default_factory=list)
     dense_ranking: list[str] = field(default_factory=list)
+    nothing_related: bool = False
     retrieval_ms: float | None = None
     triage_category: str | None = None
     triage_confidence: float = 0.0
@@ -126,6 +127,7 @@ class Pipeline:
             category_prior=classification.distribution if classification else None,
         )
         record.retrieval_ms = (time.perf_counter() - started) * 1000
+        record.nothing_related = not any(case.related for case in cases)
         record.violations += self.foreign_count(cases, site.pk)
         record.ranking, record.outside = self.dataset_ids(cases)
 
@@ -337,6 +339,8 @@ def score_retrieval(records: list[QueryRecord]) -> tuple[list[tuple], dict]:
             "dense": [dense[f"recall@{k}"] for k in RECALL_KS],
         },
         "outside_results": sum(r.outside for r in records),
+        # Queries with a relevant case where no case was related: a similar-cases panel shows nothing.
+        "nothing_related": sum(r.nothing_related for r in rows),
     }
     return scores, details
 
@@ -754,6 +758,12 @@ def run_evals(options: RunOptions, *, echo: Callable[[str], None] = lambda _mess
         report["notes"].append(
             f"{outside} retrieved result(s) were global KB rows outside the dataset; "
             "they count as not relevant."
+        )
+    hidden = report["details"].get("retrieval", {}).get("nothing_related")
+    if hidden:
+        report["notes"].append(
+            f"{hidden} query(ies) with a relevant case had no related case (under the site's floor, few "
+            "words shared): ranked and scored, but a similar-cases panel shows nothing for them."
         )
     if options.compare:
         previous = json.loads(Path(options.compare).read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ from helpdesk.tenancy import access_site
 from retrieval.citations import cases_for_viewer
 from retrieval.schemas import CaseOut
 from retrieval.selectors import similar_cases
-from retrieval.types import SourceType
+from retrieval.types import SourceType, any_related
 
 router = Router(tags=["retrieval"])
 
@@ -45,5 +45,5 @@ def similar(request: HttpRequest, query: Query[SimilarQuery]):
         site = access_site(user, query.site)
     else:
         site = access_site(user, query.site or user.site_id)
-    cases = similar_cases(site=site, text=query.text, k=query.k, sources=query.sources)
+    cases = any_related(similar_cases(site=site, text=query.text, k=query.k, sources=query.sources))
     return cases_for_viewer(user=user, cases=cases)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from retrieval.tokens import count_tokens, truncate
-from retrieval.types import Case, SourceType
+from retrieval.types import Case, SourceType, any_related
 
 logger = logging.getLogger(__name__)
 
@@ -131,17 +131,20 @@ def build_context(
     category_prior: dict[str, float] | None = None,
     embedder=None,
 ) -> GroundingContext:
-    """The site's (and the global KB's) cases most similar to `text`, as a citable, budgeted context."""
+    """The site's (and the global KB's) cases most similar to `text`, as a citable, budgeted context;
+    empty when none of them is related (nothing to ground an answer in)."""
     from retrieval.selectors import similar_cases
 
-    cases = similar_cases(
-        site=site,
-        text=text,
-        k=k,
-        sources=sources,
-        min_similarity=min_similarity,
-        with_global=with_global,
-        category_prior=category_prior,
-        embedder=embedder,
+    cases = any_related(
+        similar_cases(
+            site=site,
+            text=text,
+            k=k,
+            sources=sources,
+            min_similarity=min_similarity,
+            with_global=with_global,
+            category_prior=category_prior,
+            embedder=embedder,
+        )
     )
     return context_from_cases(site=site, cases=cases, token_budget=token_budget)

@@ -14,6 +14,9 @@ class CaseOut(Schema):
         description="Fused relevance: normalised cosine and BM25 scores mixed by the site's learnt weight"
     )
     similarity: float = Field(description="Cosine similarity of the best-matching chunk")
+    related: bool = Field(
+        True, description="False for a weak match: under the site's cosine floor and few of the query's words"
+    )
     category: str | None
     priority: str | None
     resolution: str

@@ -132,6 +132,7 @@ class _Hit:
     coverage: float
     source_type: str = SourceType.TICKET
     score: float = 0.0
+    related: bool = True
 
 
 @dataclass(frozen=True)
@@ -300,12 +301,13 @@ def similar_cases(
     measure a dataset's own corpus) similar to `text`, best first.
 
     Only vectors of the configured embedding model are compared. A source appears once, scored by its
-    best chunk on each side. The floor decides per query, not per result: when no source reaches the
-    cosine floor (`min_similarity`, else the site's profile) nor matches most of the query's word weight,
-    the question is unrelated and the list is empty; otherwise the best k are returned, each carrying its
-    `similarity` for callers that demand more (the offline assistant does). Cutting results one by one
-    dropped real answers phrased unlike their case (docs/retrieval.md). A page that lists answers as
-    answers (the help-centre search) sets `every_case_related` to hold each case to the same test.
+    best chunk on each side. The result is a ranking, never cut by a score: each case says whether it is
+    `related` (its cosine reaches the floor, `min_similarity` else the site's profile, or it matches most
+    of the query's word weight) and carries its `similarity` for callers that demand more (the offline
+    assistant does). What to show when nothing is related is the caller's choice (`any_related`: the
+    similar-cases panels show nothing); cutting results dropped real answers phrased unlike their case
+    (docs/retrieval.md). A page that lists answers as answers (the help-centre search) sets
+    `every_case_related` to keep only related cases.
     `category_prior` (the site classifier's probability per category, from the tickets layer) lifts
     cases of the categories the query most likely belongs to.
     """
@@ -343,13 +345,13 @@ def similar_cases(
         )
         for hit in hits:
             hit.score += CATEGORY_PRIOR_WEIGHT * category_prior.get(categories.get(hit.document_id), 0.0)
-    related = [hit for hit in hits if hit.similarity >= floor or hit.coverage >= MIN_WORD_COVERAGE]
-    if not related:
-        return []
+    for hit in hits:
+        hit.related = hit.similarity >= floor or hit.coverage >= MIN_WORD_COVERAGE
     ranked = sorted(
-        related if every_case_related else hits, key=lambda h: (h.score, h.similarity), reverse=True
-    )
-    ranked = ranked[:k]
+        [hit for hit in hits if hit.related] if every_case_related else hits,
+        key=lambda h: (h.score, h.similarity),
+        reverse=True,
+    )[:k]
     documents = Document.objects.in_bulk([hit.document_id for hit in ranked])
     return [
         Case(
@@ -362,6 +364,7 @@ def similar_cases(
             score=round(hit.score, 6),
             similarity=round(float(hit.similarity), 4),
             coverage=round(float(hit.coverage), 4),
+            related=hit.related,
             category=document.category or None,
             priority=document.priority or None,
             resolution=document.resolution,

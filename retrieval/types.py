@@ -20,6 +20,8 @@ class Case:
     `site_id` is None for global KB articles. `score` is the fused relevance (higher is better) and
     `similarity` the cosine similarity of the best-matching chunk (0..1), used for cut-offs, and
     `coverage` the idf-weighted share of the query's words its best chunk contains (0..1).
+    `related` is false for a case that neither reaches the site's cosine floor nor matches most of the
+    query's words: ranked, but not evidence that anything similar exists.
     `same_fix` lists the citation keys of lower-ranked cases folded into this one because they record
     the same fix (`collapse_same_fix`).
     """
@@ -39,10 +41,17 @@ class Case:
     text: str = ""
     extra: dict = field(default_factory=dict)
     same_fix: tuple[str, ...] = ()
+    related: bool = True
 
     @property
     def citation_key(self) -> str:
         return f"{self.source_type}:{self.source_id}"
+
+
+def any_related(cases: list[Case]) -> list[Case]:
+    """The ranking as a "similar past cases" list shows it: empty when not one case is related (a
+    question about banana bread has nothing similar, whatever ranks first)."""
+    return cases if any(case.related for case in cases) else []
 
 
 # Two cases whose fixes share this much of their vocabulary (Jaccard over words of 3+ letters) record the

@@ -358,7 +358,7 @@ def similar_cases_for_ticket(*, ticket: Ticket, k: int = 5) -> list[retrieval_ty
     )
     itself = (retrieval_types.SourceType.TICKET, ticket.pk)
     others = [case for case in cases if (case.source_type, case.source_id) != itself]
-    return retrieval_types.collapse_same_fix(others, k)
+    return retrieval_types.collapse_same_fix(retrieval_types.any_related(others), k)
 
 
 def pending_draft_for(*, ticket: Ticket) -> TicketEvent | None:

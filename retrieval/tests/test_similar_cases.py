@@ -8,7 +8,7 @@ from retrieval.embedders import get_embedder
 from retrieval.models import Chunk
 from retrieval.selectors import SEARCH_SQL, search_chunks, search_params, similar_cases
 from retrieval.tests.cases import PARAPHRASES, RESOLVED
-from retrieval.types import SourceType
+from retrieval.types import SourceType, any_related
 from testing.factories import article, resolved_ticket
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +97,19 @@ def test_it_shows_the_global_kb_to_every_site(site_a, site_b, history, outsider_
 
 
 def test_it_answers_nothing_similar_for_an_unrelated_question(site_a, history, global_article):
-    assert similar_cases(site=site_a, text="What is a good recipe for banana bread?", k=5) == []
+    question = "What is a good recipe for banana bread?"
+    ranked = similar_cases(site=site_a, text=question, k=5)
+
+    assert ranked and not any(case.related for case in ranked)
+    assert any_related(ranked) == []
+    assert similar_cases(site=site_a, text=question, k=5, every_case_related=True) == []
+
+
+def test_a_related_question_keeps_its_whole_ranking(site_a, history):
+    ranked = similar_cases(site=site_a, text="The printer on floor 2 shows paper jam", k=5)
+
+    assert ranked[0].related
+    assert any_related(ranked) == ranked
 
 
 def test_it_returns_each_source_once_with_case_fields(site_a, customer_a, history):
