@@ -36,7 +36,7 @@ AUTO_TRIAGE_CONFIDENCE = 0.5
 MAX_TAGS = 3
 STREAM_CHUNK_WORDS = 3
 # A KB passage is at most this many sentences: the ones that match the question best, in their order.
-PASSAGE_SENTENCES = 6
+PASSAGE_SENTENCES = 9
 # A second source joins the answer only when retrieval scored it nearly as high as the first (its fused
 # score at least this share of the first's, its cosine at most this far below) and it says something the
 # first did not. Chosen on the dev splits of emanual-qa and the fixture (docs/ai.md): looser adds facts
