@@ -73,15 +73,21 @@ def words(text: str) -> set[str]:
     return {word for word in _WORD.findall(text.lower()) if word not in STOPWORDS}
 
 
+# A ticket's draft (no ticket to offer) is read by the engineer who asked for it, not by the customer.
+NO_DRAFT = (
+    "No similar resolved case or knowledge-base article matches this ticket, so there is no grounded reply "
+    "to suggest: write this one yourself."
+)
+
+
 def refusal(offer_ticket: bool) -> str:
-    follow_up = (
-        "I can open a ticket so an engineer can look into it."
-        if offer_ticket
-        else "An engineer will look into it and follow up here."
-    )
+    """The chat's honest "I don't know" with its ticket offer, or, for a ticket's draft, the note to
+    the engineer that nothing grounds one."""
+    if not offer_ticket:
+        return NO_DRAFT
     return (
         "I could not find a similar case in our records or the knowledge base, so I would rather not "
-        f"guess. {follow_up}"
+        "guess. I can open a ticket so an engineer can look into it."
     )
 
 
@@ -289,13 +295,12 @@ def may_join(first: Case, candidate: Case) -> bool:
 
 def handover(offer_ticket: bool) -> str:
     """After the answers the knowledge holds were given and did not help: hand over, do not repeat."""
-    follow_up = (
-        "Choose \u201cI still need help\u201d and an engineer will take it from here, with what you have "
-        "tried so far."
-        if offer_ticket
-        else "An engineer will look into it and follow up here."
+    if not offer_ticket:
+        return NO_DRAFT
+    return (
+        "I have no other fix on record for this beyond what I suggested. Choose \u201cI still need "
+        "help\u201d and an engineer will take it from here, with what you have tried so far."
     )
-    return f"I have no other fix on record for this beyond what I suggested. {follow_up}"
 
 
 def introduction(case: Case) -> str:

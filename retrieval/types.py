@@ -47,6 +47,11 @@ class Case:
     def citation_key(self) -> str:
         return f"{self.source_type}:{self.source_id}"
 
+    @property
+    def relevance_percent(self) -> int:
+        """The fused score as a panel shows it (the order cases are listed in), capped at 100."""
+        return round(100 * min(1.0, max(0.0, self.score)))
+
 
 def any_related(cases: list[Case]) -> list[Case]:
     """The ranking as a "similar past cases" list shows it: empty when not one case is related (a

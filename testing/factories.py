@@ -99,9 +99,10 @@ def indexed_history(
     requester,
     rows: Mapping[str, Sequence[tuple[str, str, str]]],
     priorities: Mapping[str, str] | None = None,
+    tags: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Ticket]:
     """Resolved tickets from (title, description, resolution) rows per category slug, each indexed;
-    `priorities` gives each category's tickets a priority before they are indexed."""
+    `priorities` gives each category's tickets a priority, `tags` their tags, before they are indexed."""
     tickets = []
     for slug, category_rows in rows.items():
         for title, description, resolution in category_rows:
@@ -115,7 +116,10 @@ def indexed_history(
             )
             if priorities is not None:
                 ticket.priority = priorities[slug]
-                ticket.save(update_fields=["priority"])
+            if tags is not None:
+                ticket.tags = list(tags.get(slug, ()))
+            if priorities is not None or tags is not None:
+                ticket.save(update_fields=["priority", "tags"])
             document_index_ticket(ticket=ticket)
             tickets.append(ticket)
     return tickets
@@ -138,13 +142,15 @@ NETWORK_HISTORY = [
 
 
 def triage_history(*, site, requester) -> list[Ticket]:
-    """The history triage and drafts learn from: high-priority printer cases, normal network ones."""
+    """The history triage and drafts learn from: high-priority printer cases, normal network ones, each
+    tagged as the site tags them."""
     category("network")
     return indexed_history(
         site=site,
         requester=requester,
         rows={"printers": PRINTER_HISTORY, "network": NETWORK_HISTORY},
         priorities={"printers": "high", "network": "normal"},
+        tags={"printers": ["printer"], "network": ["network"]},
     )
 
 

@@ -382,3 +382,34 @@ def tickets_awaiting_triage(*, older_than: timedelta) -> QuerySet[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def tags_the_site_uses(
+    *, site_id: int, suggested: list[str], sources: list[str], limit: int = 3
+) -> list[str]:
+    """Triage's tags, in the site's own vocabulary: the tags carried by the past tickets that supported
+    the category (`sources`, citation keys), most shared first, then any suggested tag the site already
+    uses. A word of the ticket that no ticket of the site was ever tagged with ("asking") is dropped."""
+    ids = [
+        int(key.split(":", 1)[1])
+        for key in sources
+        if key.startswith(f"{retrieval_types.SourceType.TICKET}:")
+    ]
+    counts: dict[str, int] = {}
+    for tags in Ticket.objects.filter(site_id=site_id, pk__in=ids).values_list("tags", flat=True):
+        for tag in set(tags):
+            counts[tag] = counts.get(tag, 0) + 1
+    chosen = sorted(counts, key=lambda tag: (-counts[tag], tag))
+    known = (
+        {
+            tag
+            for tags in Ticket.objects.filter(site_id=site_id, tags__overlap=suggested).values_list(
+                "tags", flat=True
+            )
+            for tag in tags
+        }
+        if suggested
+        else set()
+    )
+    chosen += [tag for tag in suggested if tag in known and tag not in chosen]
+    return chosen[:limit]

@@ -26,6 +26,7 @@ from tickets.lifecycle import STAFF_ROLES, actor_roles
 from tickets.models import Category, Priority, Ticket, TicketEvent, TicketState
 from tickets.selectors import (
     pending_draft_for,
+    tags_the_site_uses,
     ticket_priority_chosen,
     ticket_requester_words,
     ticket_text,
@@ -123,8 +124,9 @@ def triage_ticket(*, ticket_id: int, provider: GuardedProvider | None = None) ->
             return ticket
         category = Category.objects.filter(slug=result.category).first() if result.category else None
         changes = {}
+        tags = tags_the_site_uses(site_id=ticket.site_id, suggested=result.tags, sources=result.sources)
         if not result.needs_human:
-            changes["tags"] = sorted({*ticket.tags, *result.tags})
+            changes["tags"] = sorted({*ticket.tags, *tags})
             if category is not None:
                 changes["category"] = category
         chosen = ticket_priority_chosen(ticket)
@@ -153,7 +155,7 @@ def triage_ticket(*, ticket_id: int, provider: GuardedProvider | None = None) ->
             data={
                 "category": result.category,
                 "priority": priority or result.priority,
-                "tags": result.tags,
+                "tags": tags,
                 "confidence": result.confidence,
                 "needs_human": result.needs_human,
                 "sources": result.sources,

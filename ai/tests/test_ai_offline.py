@@ -306,6 +306,10 @@ def test_it_says_it_found_no_similar_case_for_an_unrelated_question(db):
     assert draft.body.startswith("I could not find a similar case")
     assert "open a ticket" in draft.body
 
+    for_engineer = OfflineProvider().draft_reply(site=site, text=text, context=context)
+    assert for_engineer.refused and for_engineer.citations == []
+    assert "write this one yourself" in for_engineer.body and "engineer will" not in for_engineer.body
+
 
 def test_it_streams_the_composed_reply_in_small_chunks(site_a):
     cases = [

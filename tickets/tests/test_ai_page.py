@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from testing.factories import new_ticket
@@ -19,6 +21,20 @@ def test_it_shows_similar_past_tickets_of_the_site_beside_the_ticket(login, site
     assert (
         f'href="/tickets/{ticket.pk}/"' not in page.split('data-testid="similar-cases"')[1].split("</div>")[0]
     )
+    shown = [int(n) for n in re.findall(r'data-testid="relevance"[^>]*>(\d+)%<', page)]
+    assert len(shown) >= 2 and shown == sorted(shown, reverse=True), "listed best first, as numbered"
+
+
+@pytest.mark.usefixtures("history")
+def test_a_ticket_nothing_grounds_gets_a_note_for_the_engineer_not_a_reply(
+    login, site_a, customer_a, engineer_a
+):
+    ticket = new_ticket(site_a, customer_a, title="Canteen menu", description="Is there soup today at lunch?")
+    client = login(engineer_a)
+    client.post(f"/tickets/{ticket.pk}/draft/")
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'data-testid="no-draft"' in page and "write this one yourself" in page
+    assert "Send reply" not in page and "engineer will" not in page
 
 
 @pytest.mark.usefixtures("history")

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from tickets.models import Attachment, Comment, Review, Ticket, TicketEvent
 from tickets.services import attachment_add, comment_create, review_create
@@ -136,6 +137,10 @@ def test_a_customer_opens_a_ticket_in_the_portal(login, customer_a, django_captu
     page = client.get(response["Location"])
     assert b"Scanner offline" in page.content
     assert b"e.txt" in page.content
+    assert ticket.first_response_due_at is not None
+    promise = page.content.decode().split('data-testid="sla-promise"')[1].split("</p>")[0]
+    assert "We aim to send you a first answer by" in promise
+    assert date_format(timezone.localtime(ticket.first_response_due_at), "M j, Y H:i") in promise
 
 
 def test_the_portal_shows_field_errors_and_refused_files(login, customer_a):
