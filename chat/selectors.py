@@ -19,6 +19,7 @@ from helpdesk.models import Site, User
 from helpdesk.tenancy import scope_to_user, visible_sites
 from retrieval.citations import CitedRow, sources_for_viewer
 from tickets.models import Ticket
+from tickets.selectors import HistoryItem
 from tickets.training import Example
 
 
@@ -422,3 +423,31 @@ def incident_types_for_site(*, site) -> list[IncidentSpec]:
             )
         )
     return specs
+
+
+def requester_conversations(*, ticket: Ticket, limit: int) -> list[HistoryItem]:
+    """The ticket requester's recent chats on its site, newest first, leaving out the ones the ticket
+    came from (registered with tickets.selectors as requester history)."""
+    conversations = (
+        Conversation.objects.filter(site_id=ticket.site_id, customer_id=ticket.requester_id)
+        .exclude(ticket_id=ticket.pk)
+        .order_by("-created_at")[:limit]
+    )
+    opening: dict[int, str] = {}
+    for conversation_id, body in (
+        Message.objects.filter(conversation__in=conversations, author_kind=Message.Author.CUSTOMER)
+        .order_by("conversation_id", "seq")
+        .values_list("conversation_id", "body")
+    ):
+        opening.setdefault(conversation_id, body)
+    return [
+        HistoryItem(
+            kind="conversation",
+            title=c.subject or opening.get(c.pk, "")[:80] or f"Chat {c.pk}",
+            url=reverse("chat:conversation", args=[c.pk]),
+            created_at=c.created_at,
+            state=c.get_state_display(),
+            text=f"{c.subject}\n{opening.get(c.pk, '')}",
+        )
+        for c in conversations
+    ]

@@ -8,9 +8,10 @@ see everything.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+import numpy as np
 from django.db.models import (
     Avg,
     BigIntegerField,
@@ -28,6 +29,7 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from helpdesk.models import Site, User
@@ -413,3 +415,66 @@ def tags_the_site_uses(
     )
     chosen += [tag for tag in suggested if tag in known and tag not in chosen]
     return chosen[:limit]
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One earlier case of a ticket's requester as the ticket page lists it: a ticket, or a chat
+    (registered by the chat app). `text` is what similarity is judged on."""
+
+    kind: str
+    title: str
+    url: str
+    created_at: datetime
+    state: str
+    text: str
+    similar: bool = False
+
+
+RequesterHistory = Callable[..., list[HistoryItem]]
+_REQUESTER_HISTORY: list[RequesterHistory] = []
+REQUESTER_HISTORY_ITEMS = 8
+
+
+def register_requester_history(source: RequesterHistory) -> None:
+    """Where else a requester has cases: `source(ticket=, limit=)` lists their recent ones, newest first,
+    leaving out what belongs to `ticket` itself. Chat registers its conversations (tickets may not
+    import chat)."""
+    if source not in _REQUESTER_HISTORY:
+        _REQUESTER_HISTORY.append(source)
+
+
+def requester_history(*, ticket: Ticket, limit: int = REQUESTER_HISTORY_ITEMS) -> list[HistoryItem]:
+    """The requester's other recent tickets and chats on the ticket's site, newest first, those about
+    the same problem marked `similar`: their text is at least as close to this ticket's as the
+    embedder's calibrated cut-off between related and unrelated text (retrieval.grounding). For the
+    engineers working the ticket only; a customer never sees a colleague's."""
+    from retrieval.grounding import similarity_cutoff
+
+    earlier = (
+        Ticket.objects.filter(site_id=ticket.site_id, requester_id=ticket.requester_id)
+        .exclude(pk=ticket.pk)
+        .order_by("-created_at")[:limit]
+    )
+    items = [
+        HistoryItem(
+            kind="ticket",
+            title=f"#{other.pk} {other.title}",
+            url=reverse("tickets:detail", args=[other.pk]),
+            created_at=other.created_at,
+            state=other.get_state_display(),
+            text=f"{other.title}\n{other.description}",
+        )
+        for other in earlier
+    ]
+    for source in _REQUESTER_HISTORY:
+        items += source(ticket=ticket, limit=limit)
+    items = sorted(items, key=lambda item: item.created_at, reverse=True)[:limit]
+    if not items:
+        return []
+    vectors = np.asarray(get_embedder().embed([ticket_text(ticket), *(item.text for item in items)]))
+    closeness = vectors[1:] @ vectors[0]
+    cutoff = similarity_cutoff()
+    return [
+        replace(item, similar=bool(score >= cutoff)) for item, score in zip(items, closeness, strict=True)
+    ]
