@@ -91,6 +91,30 @@ class DraftResult:
     defects: tuple[str, ...] = ()  # what was repaired in the model's answer (Defect)
 
 
+@dataclass(frozen=True)
+class Turn:
+    """One entry of a ticket's or conversation's history as a summary reads it: who (`customer`,
+    `engineer`, `assistant`, `internal` for an engineers' note, `event` for a state change) and what."""
+
+    role: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SummaryResult:
+    """A summary for engineers: the problem, what was tried, where it stands, what comes next.
+    `extractive` says every line is quoted from the history (offline) rather than written by a model."""
+
+    problem: str
+    tried: list[str]
+    state: str
+    next_step: str
+    extractive: bool
+    usage: Usage = field(default_factory=Usage)
+    answered_by: str = ""
+    defects: tuple[str, ...] = ()
+
+
 class Provider(Protocol):
     name: str
     model: str
@@ -127,4 +151,8 @@ class Provider(Protocol):
     ) -> Iterator[str | DraftResult]:
         """Yield text chunks as they are produced, then one final DraftResult (the authoritative text).
         `already_said` holds the conversation's earlier answers: none of it is suggested again."""
+        ...
+
+    def summarize(self, *, site: Site, title: str, turns: Sequence[Turn]) -> SummaryResult:
+        """Summarize a ticket's or conversation's history (oldest turn first) for engineers."""
         ...

@@ -23,7 +23,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
-from ai.base import CategorizeResult, CategoryPrediction, DraftResult, Usage
+from ai.base import CategorizeResult, CategoryPrediction, DraftResult, SummaryResult, Turn, Usage
 from ai.prompts import render_sources
 from retrieval.grounding import GroundingContext, Source, similarity_cutoff
 from retrieval.tokens import count_tokens
@@ -283,6 +283,68 @@ class OfflineProvider:
         for start in range(0, len(pieces), STREAM_CHUNK_WORDS * 2):
             yield "".join(pieces[start : start + STREAM_CHUNK_WORDS * 2])
         yield result
+
+    def summarize(self, *, site, title: str, turns: Sequence[Turn]) -> SummaryResult:
+        """An extractive summary: the problem as the title and the requester's first words, the first
+        real sentence of each later turn (what staff suggested or did, what the customer said happened),
+        the last state change, and whose move it is. Nothing is reworded; the page says so."""
+        said = [turn for turn in turns if turn.role != "event"]
+        opening = next((turn for turn in said if turn.role == "customer"), None)
+        first = " ".join(sentences(opening.text)[:SUMMARY_PROBLEM_SENTENCES]) if opening else ""
+        problem = f"{title.strip().rstrip('.')}. {first}" if title.strip() and first else first or title
+        tried: list[str] = []
+        seen: list[set[str]] = []
+        for turn in said:
+            if turn is opening:
+                continue
+            sentence = _first_substantive(turn.text)
+            if not sentence or any(overlap(words(sentence), earlier) >= REPEAT_OVERLAP for earlier in seen):
+                continue
+            seen.append(words(sentence))
+            tried.append(f"{SUMMARY_ROLES.get(turn.role, turn.role.title())}: {sentence}")
+        tried = tried[-SUMMARY_STEPS:]
+        events = [turn.text for turn in turns if turn.role == "event"]
+        public = [turn.role for turn in said if turn.role != "internal"]  # a note is not a reply
+        last = public[-1] if public else ""
+        if last == "customer" and len(public) > 1:
+            next_step = "Answer the customer: their last message has no reply yet."
+        elif last in ("engineer", "assistant"):
+            next_step = "Wait for the customer to say whether the last reply helped."
+        else:
+            next_step = "Read the request and reply to the customer."
+        text = "\n".join([problem, *tried, *events[-1:], next_step])
+        return SummaryResult(
+            problem=problem,
+            tried=tried,
+            state=events[-1] if events else "",
+            next_step=next_step,
+            extractive=True,
+            usage=Usage(sum(count_tokens(turn.text) for turn in turns), count_tokens(text)),
+        )
+
+
+SUMMARY_PROBLEM_SENTENCES = 2
+SUMMARY_STEPS = 5
+SUMMARY_ROLES = {
+    "customer": "Customer",
+    "engineer": "Engineer",
+    "assistant": "Assistant",
+    "internal": "Internal note",
+}
+_GREETING = re.compile(
+    r"^(hi|hello|hey|dear|good (morning|afternoon|evening)|thanks|thank you)\b[^.!?,]{0,40}[,!.]\s*", re.I
+)
+
+
+def _first_substantive(text: str) -> str:
+    """The first sentence of a turn that says something, a leading greeting ("Hi Alice,") cut off;
+    pleasantries skipped."""
+    for sentence in sentences(text):
+        sentence = _GREETING.sub("", sentence).strip()
+        if not sentence or _NOT_EVIDENCE.search(sentence) or len(sentence.split()) < 3:
+            continue
+        return sentence[0].upper() + sentence[1:]
+    return ""
 
 
 def may_join(first: Case, candidate: Case) -> bool:

@@ -24,9 +24,18 @@ from collections.abc import Callable, Iterator, Sequence
 import openai
 from django.conf import settings
 
-from ai.base import AIUnavailable, AnswerRejected, CategorizeResult, Defect, DraftResult, Usage
+from ai.base import (
+    AIUnavailable,
+    AnswerRejected,
+    CategorizeResult,
+    Defect,
+    DraftResult,
+    SummaryResult,
+    Turn,
+    Usage,
+)
 from ai.offline import MAJORITY, refusal
-from ai.prompts import CitationStreamFilter, build_messages, clean_citations, render_prompt
+from ai.prompts import DATA_NOTICE, CitationStreamFilter, build_messages, clean_citations, render_prompt
 from retrieval.grounding import CITATION_RE, GroundingContext, context_from_cases, quote
 from retrieval.tokens import count_tokens
 from retrieval.types import Case
@@ -64,6 +73,59 @@ Answer the customer using ONLY the numbered sources. Give short numbered steps; 
 id of the source it comes from, like [1] or [2]. Never invent a step, a source or an id. If the sources do
 not answer the question, reply only: "I could not find a similar case." Keep it brief and friendly, no
 more than 6 steps. {closing}"""
+
+
+SUMMARY_MAX_TOKENS = 500
+SUMMARY_INSTRUCTIONS = """You summarize an IT support ticket's history for the engineers working on it.
+Using only the quoted history, state the customer's problem in one or two sentences, list what was tried
+or suggested so far and what the customer said happened (at most 5 short items, oldest first), say where
+it stands now, and give the next step for the engineer. Do not invent steps that are not in the history."""
+SUMMARY_SCHEMA = {
+    "name": "ticket_summary",
+    "strict": True,
+    "schema": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["problem", "tried", "state", "next_step"],
+        "properties": {
+            "problem": {"type": "string"},
+            "tried": {"type": "array", "items": {"type": "string"}, "maxItems": 5},
+            "state": {"type": "string"},
+            "next_step": {"type": "string"},
+        },
+    },
+}
+
+
+def summary_messages(title: str, turns: Sequence[Turn]) -> list[dict[str, str]]:
+    """The history as quoted data, one line per turn with who wrote it."""
+    history = "\n".join(f"{turn.role}: {quote(turn.text)}" for turn in turns)
+    notice = DATA_NOTICE.replace(
+        "The customer's message is quoted between <ticket> and </ticket>",
+        ("The history is quoted between <history> and </history>"),
+    )
+    return [
+        {"role": "system", "content": f"{SUMMARY_INSTRUCTIONS}\n\n{notice}"},
+        {"role": "user", "content": f"<history>\ntitle: {quote(title)}\n{history}\n</history>"},
+    ]
+
+
+def parse_summary(content: str) -> dict:
+    """The structured summary, checked field by field: broken JSON or wrong types are AIUnavailable."""
+    try:
+        answer = json.loads(content)
+    except json.JSONDecodeError as error:
+        raise AIUnavailable(f"malformed summary JSON: {error}") from error
+    if not isinstance(answer, dict):
+        raise AIUnavailable("malformed summary answer: not an object")
+    fields = {name: answer.get(name) for name in ("problem", "state", "next_step")}
+    tried = answer.get("tried")
+    if not all(isinstance(value, str) for value in fields.values()) or not isinstance(tried, list):
+        raise AIUnavailable("malformed summary answer: wrong field types")
+    return {
+        **{k: v.strip() for k, v in fields.items()},
+        "tried": [str(t).strip() for t in tried if str(t).strip()][:5],
+    }
 
 
 def triage_schema(categories: Sequence[str], priorities: Sequence[str], sources: int = 0) -> dict:
@@ -207,6 +269,30 @@ class OpenAIProvider:
             raise AIUnavailable(f"no usable triage answer (finish_reason={choice.finish_reason})")
         answer = parse_triage(content, categories=categories, priorities=priorities, context=context)
         return CategorizeResult(**answer, usage=usage)
+
+    def summarize(self, *, site, title: str, turns: Sequence[Turn]) -> SummaryResult:
+        """One grounded call with a strict schema; an empty or cut answer is rejected (offline answers)."""
+        messages = summary_messages(title, turns)
+        response = self.call_with_retries(
+            lambda: self.client.chat.completions.create(
+                model=self.model,
+                messages=messages,
+                temperature=0,
+                max_tokens=SUMMARY_MAX_TOKENS,
+                response_format={"type": "json_schema", "json_schema": SUMMARY_SCHEMA},
+            )
+        )
+        choice = response.choices[0] if response.choices else None
+        if choice is None:
+            raise AIUnavailable("no usable summary (no choices)")
+        content = choice.message.content or ""
+        usage = Usage(count_tokens(render_prompt(messages)), count_tokens(content))
+        if choice.finish_reason == "length":
+            raise AnswerRejected("summary cut at the token limit", defects=[Defect.TRUNCATED], usage=usage)
+        answer = parse_summary(content)
+        if not answer["problem"]:
+            raise AnswerRejected("empty summary", defects=[Defect.EMPTY], usage=usage)
+        return SummaryResult(**answer, extractive=False, usage=usage)
 
     def draft_reply(
         self,

@@ -194,6 +194,17 @@ class GuardedProvider:
             ticket_id=ticket_id,
         )
 
+    def summarize(self, *, site, title: str, turns, ticket_id: int | None = None, conversation_id=None):
+        return self.attempt(
+            lambda provider: provider.summarize(site=site, title=title, turns=turns),
+            site=site,
+            purpose=AIInteraction.Purpose.SUMMARY,
+            sources=lambda result: [],
+            refused=lambda result: False,
+            ticket_id=ticket_id,
+            conversation_id=conversation_id,
+        )
+
     def draft_reply(
         self,
         *,

@@ -13,7 +13,14 @@ from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 
 from chat.handoff import handoff_title, suggested_steps
-from chat.models import Conversation, ConversationEvent, IncidentType, Message, MessageFeedback
+from chat.models import (
+    Conversation,
+    ConversationEvent,
+    ConversationSummary,
+    IncidentType,
+    Message,
+    MessageFeedback,
+)
 from chat.safety import DEFAULTS_BY_SLUG, IncidentSpec, lines
 from helpdesk.models import Site, User
 from helpdesk.tenancy import scope_to_user, visible_sites
@@ -451,3 +458,8 @@ def requester_conversations(*, ticket: Ticket, limit: int) -> list[HistoryItem]:
         )
         for c in conversations
     ]
+
+
+def conversation_summary_for(*, conversation: Conversation) -> ConversationSummary | None:
+    """The conversation's stored summary (chat.summaries), for engineers; None for a short one."""
+    return ConversationSummary.objects.filter(conversation=conversation).first()

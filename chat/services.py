@@ -117,6 +117,8 @@ def message_post(
     if not conversation.is_open:
         raise ConversationClosed("This conversation is closed.")
     kind = _author_kind(conversation=conversation, user=author)
+    if kind == Message.Author.ENGINEER:  # a person took over: the summary they read is refreshed
+        enqueue_on_commit("chat.tasks.conversation_summary_refresh", conversation.pk)
     return Message.objects.create(
         conversation=conversation,
         site=conversation.site,
@@ -427,6 +429,7 @@ def _close(conversation: Conversation, *, outcome: str) -> Conversation:
     conversation_id = conversation.pk
     enqueue_on_commit("knowledge.tasks.index_conversation", conversation_id)
     enqueue_on_commit("chat.tasks.conversation_categorize", conversation_id)
+    enqueue_on_commit("chat.tasks.conversation_summary_refresh", conversation_id)
     return conversation
 
 
@@ -474,6 +477,7 @@ def conversation_escalate(*, site: Site, conversation: Conversation, user: User)
         conversation=conversation,
         body=f"Ticket #{ticket.pk} was created from this conversation. An engineer will reply here.",
     )
+    enqueue_on_commit("chat.tasks.conversation_summary_refresh", conversation.pk)
     return ticket
 
 

@@ -26,3 +26,10 @@ def incident_engineers_notify(ticket_id: int) -> int:
     from tickets.notifications import notify_urgent_ticket
 
     return notify_urgent_ticket(ticket_id)
+
+
+def conversation_summary_refresh(conversation_id: int) -> bool:
+    """Regenerate a conversation's summary for engineers (chat.summaries); True when it is long enough."""
+    from chat.summaries import conversation_summarize  # the AI layer loads when the job runs
+
+    return conversation_summarize(conversation_id=conversation_id) is not None

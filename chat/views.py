@@ -17,6 +17,7 @@ from chat.models import Message
 from chat.selectors import (
     chat_insights,
     conversation_get_for_user,
+    conversation_summary_for,
     conversations_for_user,
     message_as_dict,
     message_get_for_user,
@@ -110,6 +111,7 @@ def _conversation_context(request: HttpRequest, conversation, form=None, categor
         "is_customer": user.pk == conversation.customer_id,
         "ticket_url": ticket_url(conversation.ticket_id) if conversation.ticket_id else None,
         "category_form": category_form,
+        "summary": conversation_summary_for(conversation=conversation) if user.is_staff_member else None,
     }
 
 

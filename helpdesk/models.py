@@ -87,6 +87,7 @@ class AIInteraction(models.Model):
         TRIAGE = "triage", "Triage"
         DRAFT = "draft", "Reply draft"
         CHAT = "chat", "Chat answer"
+        SUMMARY = "summary", "Summary"
 
     class Outcome(models.TextChoices):
         OK = "ok", "OK"
