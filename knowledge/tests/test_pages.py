@@ -35,6 +35,7 @@ def test_it_shows_customers_a_help_centre_of_their_site_and_the_global_kb(login,
     html = page.content.decode()
     assert "Printer shows paper jam" in html and "Report a phishing email" in html
     assert "VPN draft notes" not in html and "Birchwood" not in html
+    assert "Clean the tray 2 sensor." in html and "**" not in html and "alert(" not in html
 
 
 def test_it_searches_the_help_centre_by_meaning(login, customer_a, articles):
