@@ -26,6 +26,7 @@ from integrations.api import integrations_router, me_router, sites_router, token
 from integrations.auth import api_auth
 from integrations.services import IdempotencyKeyReused
 from knowledge.api import router as knowledge_router
+from macros.api import router as macros_router
 from retrieval.api import router as retrieval_router
 from tickets.api import router as tickets_router
 from tickets.errors import (
@@ -276,6 +277,7 @@ api.add_router("/tickets", tickets_router)
 api.add_router("/knowledge", knowledge_router)
 api.add_router("/retrieval", retrieval_router)
 api.add_router("/chat", chat_router)
+api.add_router("/macros", macros_router)
 api.add_router("/me", me_router)
 api.add_router("/sites", sites_router)
 api.add_router("/tokens", tokens_router)

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "knowledge",
     "retrieval",
     "chat",
+    "macros",
     "evals",
     "demo",
 ]
@@ -184,6 +185,10 @@ HELPDESK_BASE_URL = os.environ.get("HELPDESK_BASE_URL", "http://localhost:8000")
 TICKET_REOPEN_WINDOW_DAYS = env_number("TICKET_REOPEN_WINDOW_DAYS", 14)
 # Webhook hosts exempt from the internal-address refusal (docs/security.md), e.g. a receiver on the LAN.
 WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", "")
+# The support mailbox read every MAIL_IN_POLL_MINUTES (docs/email-in.md): maildir:/path, mbox:/path or
+# imaps://user:password@host/INBOX. Empty: email in is off.
+MAIL_IN_SOURCE = os.environ.get("MAIL_IN_SOURCE", "")
+MAIL_IN_POLL_MINUTES = env_number("MAIL_IN_POLL_MINUTES", 1)
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("kb/", include("knowledge.urls")),
     path("chat/", include("chat.urls")),
+    path("macros/", include("macros.urls")),
     path("integrations/", include("integrations.urls")),
     path("profile/", views.profile, name="profile"),
     path("profile/avatar/", views.profile_avatar, name="profile_avatar"),

@@ -38,6 +38,12 @@ PERIODIC_JOBS = [
         "func": "integrations.tasks.idempotency_keys_prune",
         "schedule_type": Schedule.HOURLY,
     },
+    {
+        "name": "helpdesk: read the support mailbox (email in)",
+        "func": "integrations.tasks.mail_in_fetch",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": settings.MAIL_IN_POLL_MINUTES,
+    },
 ]
 
 # Redis hands a task out once (no receipts): an indexing task whose worker died is gone, and this sweep

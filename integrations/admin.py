@@ -7,7 +7,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from integrations import services
-from integrations.models import ApiToken, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
+from integrations.models import (
+    ApiToken,
+    InboundMail,
+    SupportAddress,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+)
 
 
 def _become(unsaved, saved) -> None:
@@ -168,4 +176,29 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SupportAddress)
+class SupportAddressAdmin(admin.ModelAdmin):
+    """Where each site's customers write to (docs/email-in.md); mail to other addresses is held."""
+
+    list_display = ["address", "site"]
+    list_select_related = ["site"]
+    search_fields = ["address", "site__name"]
+
+
+@admin.register(InboundMail)
+class InboundMailAdmin(admin.ModelAdmin):
+    """Every message read from the support mailbox, for looking up what became of one; engineers file
+    or discard held mail on the held-email page."""
+
+    list_display = ["received_at", "site", "sender", "subject", "status"]
+    list_filter = ["status", "site"]
+    list_select_related = ["site"]
+    search_fields = ["message_key", "sender", "subject"]
+    exclude = ["raw"]
+    readonly_fields = [field.name for field in InboundMail._meta.fields if field.name != "raw"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -175,3 +175,60 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} ({self.key})"
+
+
+class SupportAddress(models.Model):
+    """An address customers of a site write to; inbound mail is filed to the site it was sent to."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="support_addresses")
+    address = models.EmailField(unique=True, help_text="e.g. support@alder.example")
+
+    class Meta:
+        ordering = ["address"]
+        verbose_name_plural = "support addresses"
+
+    def __str__(self) -> str:
+        return f"{self.address} → {self.site}"
+
+
+class InboundMail(models.Model):
+    """One message read from the support mailbox, kept whatever became of it.
+
+    `message_key` (the Message-ID, or a hash of the bytes for a message without one) is unique: that is
+    what makes every message processed exactly once, however often the mailbox is read.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        TICKET = "ticket", "Opened a ticket"
+        COMMENT = "comment", "Added to a ticket"
+        HELD = "held", "Held for an engineer"
+        MALFORMED = "malformed", "Malformed"
+        IGNORED = "ignored", "Ignored (automatic mail)"
+        DISCARDED = "discarded", "Discarded by an engineer"
+
+    message_key = models.CharField(max_length=998, unique=True)
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    sender = models.CharField(max_length=320, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    raw = models.BinaryField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    reason = models.TextField(blank=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.ForeignKey(
+        "tickets.Comment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["site", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.subject} ({self.status})"

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from helpdesk.models import User
 from helpdesk.tenancy import scope_to_user
-from integrations.models import ApiToken, Webhook, WebhookDelivery
-from integrations.services import TOKEN_PREFIX, token_hash
+from integrations.models import ApiToken, InboundMail, Webhook, WebhookDelivery
+from integrations.services import HELD_MAIL_STATUSES, TOKEN_PREFIX, token_hash
 
 
 def api_token_for_bearer(value: str) -> ApiToken | None:
@@ -49,3 +49,21 @@ def webhook_deliveries(*, webhook: Webhook) -> QuerySet[WebhookDelivery]:
 def service_tokens() -> QuerySet[ApiToken]:
     """Every site service token; only admins reach this."""
     return ApiToken.objects.filter(kind=ApiToken.Kind.SERVICE).select_related("site")
+
+
+def held_mails_for_user(*, user: User) -> QuerySet[InboundMail]:
+    """Held and malformed inbound mail of the sites an engineer covers (admins also see mail sent to no
+    site's address); nothing for customers."""
+    if not user.is_staff_member:
+        return InboundMail.objects.none()
+    held = InboundMail.objects.filter(status__in=HELD_MAIL_STATUSES).select_related("site").defer("raw")
+    return scope_to_user(held, user, shared=user.is_helpdesk_admin)
+
+
+def held_mail_customers(*, mail: InboundMail) -> QuerySet[User]:
+    """Whom a held message can be filed for: the active customers of its site."""
+    if mail.site_id is None:
+        return User.objects.none()
+    return User.objects.filter(site_id=mail.site_id, role=User.Role.CUSTOMER, is_active=True).order_by(
+        "first_name", "last_name", "username"
+    )

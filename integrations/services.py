@@ -7,17 +7,21 @@ import hmac
 import http.client
 import ipaddress
 import json
+import logging
 import secrets
 import socket
 import time
 import urllib.parse
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 from django_q.models import Schedule
@@ -26,16 +30,26 @@ from django_q.tasks import schedule
 from helpdesk.jobs import enqueue_on_commit
 from helpdesk.models import Site, User
 from helpdesk.services import site_create, user_create
+from helpdesk.tenancy import covers_site, scope_to_site
+from integrations.mail_in import ParsedMail, mail_parse, mailbox_messages
 from integrations.models import (
     ApiToken,
     IdempotencyKey,
+    InboundMail,
+    SupportAddress,
     Webhook,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEvent,
 )
-from tickets.models import Ticket
+from tickets.errors import AttachmentRejected, TicketError
+from tickets.models import Ticket, TicketSource
+from tickets.notifications import ticket_id_from_message_id
 from tickets.schemas import ticket_webhook_payload
+from tickets.services import comment_create, ticket_create
+from tickets.uploads import validate_upload
+
+logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "hdk"  # noqa: S105 - a public marker, not a secret
 # last_used_at is a hint for the owner, not an audit log: one write a minute per token is plenty.
@@ -46,6 +60,8 @@ WEBHOOK_TIMEOUT_SECONDS = 10
 # Only the status line of an answer is kept: a body could be anything the receiver's network holds.
 STATUS_LINE_CHARS = 100
 SENDABLE = [WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING]
+# Messages waiting for an engineer: held ones, and malformed ones (still worth a look: nothing is lost).
+HELD_MAIL_STATUSES = [InboundMail.Status.HELD, InboundMail.Status.MALFORMED]
 
 
 class ServiceAccess:
@@ -461,3 +477,202 @@ def idempotency_keys_purge() -> int:
     """Forget keys older than a day; returns how many."""
     cutoff = timezone.now() - IDEMPOTENCY_KEY_TTL
     return IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()[0]
+
+
+def _mail_sender_account(*, site: Site, address: str) -> tuple[User | None, str]:
+    """The one active account of `site` that `address` belongs to (a customer, or an engineer covering
+    the site), or the reason the message is held. Another site's customer is "not a customer of this
+    site", exactly like a stranger: the reason never tells whose address it is."""
+    accounts = [
+        user
+        for user in User.objects.filter(email__iexact=address, is_active=True).select_related("site")
+        if (user.is_customer and user.site_id == site.pk) or covers_site(user, site.pk)
+    ]
+    if not accounts:
+        return (
+            None,
+            f"{address} is not a customer of {site.name}: file it for the right customer, or discard it.",
+        )
+    if len(accounts) > 1:
+        return None, f"Several accounts of {site.name} use {address}: file it for the right one."
+    return accounts[0], ""
+
+
+def _mail_thread_ticket(*, site: Site, parsed: ParsedMail) -> tuple[Ticket | None, str]:
+    """The ticket a reply belongs to, from its In-Reply-To/References (our notifications' Message-IDs, or
+    the Message-ID of the mail that opened or answered the ticket) or a `[#id]` in its subject.
+
+    A reply that names a ticket of another site, or one that does not exist, is held, never filed."""
+    named = {ticket_id_from_message_id(message_id) for message_id in parsed.references} - {None}
+    named |= set(
+        InboundMail.objects.filter(message_key__in=parsed.references, ticket__isnull=False).values_list(
+            "ticket_id", flat=True
+        )
+    )
+    if parsed.ticket_token is not None:
+        named.add(parsed.ticket_token)
+    if not named:
+        return None, ""
+    ticket = scope_to_site(Ticket.objects.all(), site).filter(pk__in=named).order_by("-pk").first()
+    if ticket is None:
+        listed = ", ".join(f"#{pk}" for pk in sorted(named))
+        return None, f"It replies to ticket {listed}, which is not a ticket of {site.name}."
+    return ticket, ""
+
+
+def _mail_uploads(parsed: ParsedMail) -> list[SimpleUploadedFile]:
+    return [SimpleUploadedFile(a.name, a.content, a.content_type) for a in parsed.attachments]
+
+
+def _mail_file(*, record: InboundMail, parsed: ParsedMail) -> None:
+    """Decide what one claimed message becomes and write it; a refusal leaves it held with the reason."""
+    if parsed.malformed:
+        record.status, record.reason = InboundMail.Status.MALFORMED, parsed.malformed
+        return
+    if parsed.automatic:
+        record.status, record.reason = InboundMail.Status.IGNORED, parsed.automatic
+        return
+    record.status = InboundMail.Status.HELD
+    if record.site is None:
+        record.reason = "It was not sent to any site's support address."
+        return
+    if not record.site.is_active:
+        record.reason = f"{record.site.name} is not an active site."
+        return
+    sender, record.reason = _mail_sender_account(site=record.site, address=parsed.sender)
+    if sender is None:
+        return
+    ticket, record.reason = _mail_thread_ticket(site=record.site, parsed=parsed)
+    if record.reason:
+        return
+    if ticket is None and not sender.is_customer:
+        # An engineer's mail can answer a ticket; a new request is always a customer's.
+        record.reason = f"{parsed.sender} is an engineer: file it for the customer it is about."
+        return
+    try:
+        with transaction.atomic():
+            if ticket is not None:
+                record.comment = comment_create(
+                    ticket=ticket, author=sender, body=parsed.body, uploads=_mail_uploads(parsed)
+                )
+                # The comment's own ticket: a reply to a long-closed ticket may be filed as a follow-up.
+                record.ticket, record.status = record.comment.ticket, InboundMail.Status.COMMENT
+            else:
+                record.ticket = ticket_create(
+                    site=record.site,
+                    requester=sender,
+                    title=parsed.title,
+                    description=parsed.body,
+                    source=TicketSource.EMAIL,
+                    uploads=_mail_uploads(parsed),
+                )
+                record.status = InboundMail.Status.TICKET
+    except TicketError as refused:
+        record.reason = str(refused)
+
+
+def _mail_site(recipients: list[str]) -> Site | None:
+    """The site of the first support address among the recipients, in header order."""
+    supports = SupportAddress.objects.annotate(lower=Lower("address")).filter(lower__in=recipients)
+    by_address = {support.lower: support.site for support in supports.select_related("site")}
+    return next((by_address[address] for address in recipients if address in by_address), None)
+
+
+def mail_receive(*, raw: bytes) -> tuple[InboundMail, bool]:
+    """File one message from the support mailbox, exactly once; (its record, whether this call filed it).
+
+    The record is claimed by its Message-ID (an insert that ignores conflicts, then a row lock), so a
+    message read twice, or by two workers at once, is filed once. Whatever happens, the message is
+    kept: filed, held for an engineer, ignored as automatic mail, or kept as malformed, with the reason.
+    """
+    parsed = mail_parse(raw)
+    with transaction.atomic():
+        claim = InboundMail(
+            message_key=parsed.message_key,
+            site=_mail_site(parsed.recipients),
+            sender=parsed.sender[:320],
+            subject=parsed.subject,
+            raw=raw,
+        )
+        InboundMail.objects.bulk_create([claim], ignore_conflicts=True)
+        record = (
+            InboundMail.objects.select_for_update(of=("self",))
+            .select_related("site")
+            .get(message_key=claim.message_key)
+        )
+        if record.status != InboundMail.Status.RECEIVED:
+            return record, False
+        try:
+            with transaction.atomic():
+                _mail_file(record=record, parsed=parsed)
+        except Exception as error:  # a bug must not lose the message: it is held with the reason
+            logger.exception("Could not file inbound mail %s", record.message_key)
+            record.status = InboundMail.Status.HELD
+            record.reason = f"It could not be filed because of an internal error ({type(error).__name__})."
+        record.processed_at = timezone.now()
+        record.save(update_fields=["status", "reason", "ticket", "comment", "processed_at"])
+    return record, True
+
+
+def mailbox_fetch(*, source: str) -> Counter:
+    """Read every message of the mailbox `source` (see integrations.mail_in); how many ended how."""
+    outcome: Counter = Counter()
+    for raw in mailbox_messages(source):
+        record, filed = mail_receive(raw=raw)
+        outcome[record.status if filed else "duplicate"] += 1
+    return outcome
+
+
+def _held_mail_locked(mail: InboundMail) -> InboundMail:
+    locked = (
+        InboundMail.objects.select_for_update(of=("self",))
+        .select_related("site")
+        .filter(pk=mail.pk, status__in=HELD_MAIL_STATUSES)
+        .first()
+    )
+    if locked is None:
+        raise TicketError("This email was already handled.")
+    return locked
+
+
+@transaction.atomic
+def held_mail_file(*, mail: InboundMail, requester: User, actor: User) -> Ticket:
+    """An engineer files a held message as a new ticket of the mail's site for `requester`.
+
+    Attachments the upload validation refuses are left out (the mail keeps them, and its reason says
+    which); everything else is as if the customer had sent it."""
+    mail = _held_mail_locked(mail)
+    if mail.site is None:
+        raise TicketError("This email was sent to no site's address: it can only be discarded.")
+    parsed = mail_parse(bytes(mail.raw))
+    accepted, refused = [], []
+    for upload in _mail_uploads(parsed):
+        try:
+            validate_upload(upload)
+            accepted.append(upload)
+        except AttachmentRejected as rejected:
+            refused.append(str(rejected))
+    ticket = ticket_create(
+        site=mail.site,
+        requester=requester,
+        actor=actor,
+        title=parsed.title,
+        description=parsed.body or f"(The email from {parsed.sender or 'an unknown sender'} had no text.)",
+        source=TicketSource.EMAIL,
+        uploads=accepted,
+    )
+    mail.status, mail.ticket, mail.handled_by = InboundMail.Status.TICKET, ticket, actor
+    mail.reason = " ".join([f"Filed by {actor.display_name}.", *(f"Not kept: {r}" for r in refused)])
+    mail.processed_at = timezone.now()
+    mail.save(update_fields=["status", "ticket", "handled_by", "reason", "processed_at"])
+    return ticket
+
+
+@transaction.atomic
+def held_mail_discard(*, mail: InboundMail, actor: User) -> InboundMail:
+    """An engineer decides a held message is not a request; it stays on record as discarded."""
+    mail = _held_mail_locked(mail)
+    mail.status, mail.handled_by, mail.processed_at = InboundMail.Status.DISCARDED, actor, timezone.now()
+    mail.reason = f"{mail.reason} Discarded by {actor.display_name}.".strip()
+    mail.save(update_fields=["status", "handled_by", "reason", "processed_at"])
+    return mail

@@ -39,8 +39,9 @@ class SourceText:
 
 
 def ticket_source(ticket: Ticket) -> SourceText | None:
-    """A resolved or closed ticket: title, problem, resolution and useful public replies (never internal)."""
-    if ticket.state not in INDEXED_TICKET_STATES:
+    """A resolved or closed ticket: title, problem, resolution and useful public replies (never internal).
+    A ticket merged into another is not a past case of its own: its survivor carries it."""
+    if ticket.state not in INDEXED_TICKET_STATES or ticket.merged_into_id is not None:
         return None
     replies = [
         comment.body.strip()

@@ -163,7 +163,11 @@ def document_index_article(*, article: Article, embedder: Embedder | None = None
 
 
 def _eligible_sources(site: Site | None) -> Iterator[SourceText | None]:
-    tickets = Ticket.objects.filter(state__in=INDEXED_TICKET_STATES).select_related("category").order_by("pk")
+    tickets = (
+        Ticket.objects.filter(state__in=INDEXED_TICKET_STATES, merged_into__isnull=True)
+        .select_related("category")
+        .order_by("pk")
+    )
     conversations = Conversation.objects.filter(state=Conversation.State.CLOSED).select_related(
         "ticket__category"
     )
@@ -191,14 +195,18 @@ def _stale_documents(site: Site | None) -> QuerySet[Document]:
     """Documents whose source is no longer indexable (reopened, unpublished) and was missed by a task."""
     documents = Document.objects.all() if site is None else Document.objects.filter(site=site)
     return (
-        documents.exclude(ticket__state__in=INDEXED_TICKET_STATES, source_type=SourceType.TICKET)
+        documents.exclude(
+            ticket__state__in=INDEXED_TICKET_STATES,
+            ticket__merged_into__isnull=True,
+            source_type=SourceType.TICKET,
+        )
         .exclude(conversation__state=Conversation.State.CLOSED, source_type=SourceType.TRANSCRIPT)
         .exclude(article__state=Article.State.PUBLISHED, source_type=SourceType.ARTICLE)
     )
 
 
 def eligible_source_count(*, site: Site | None = None) -> int:
-    tickets = Ticket.objects.filter(state__in=INDEXED_TICKET_STATES)
+    tickets = Ticket.objects.filter(state__in=INDEXED_TICKET_STATES, merged_into__isnull=True)
     conversations = Conversation.objects.filter(state=Conversation.State.CLOSED)
     articles = Article.objects.filter(state=Article.State.PUBLISHED)
     if site is not None:

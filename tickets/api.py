@@ -15,8 +15,8 @@ from pydantic import Field
 
 from helpdesk.ratelimit import rate_limit_hit
 from helpdesk.tenancy import access_site
-from tickets import selectors, services
-from tickets.models import Category, TicketSource
+from tickets import merging, queue, selectors, services
+from tickets.models import Category, Ticket, TicketSource
 from tickets.schemas import (
     AssignIn,
     AttachmentOut,
@@ -26,6 +26,8 @@ from tickets.schemas import (
     CommentOut,
     DraftOut,
     EventOut,
+    FollowUpOut,
+    MergeIn,
     ReviewIn,
     ReviewOut,
     TicketDetailOut,
@@ -120,6 +122,10 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilters]):
     )
     if filters.category:
         tickets = tickets.filter(category__slug=filters.category)
+    if filters.q:
+        tickets = queue.ticket_search(tickets, user=user, q=filters.q)
+    if filters.sort:
+        return queue.ticket_sorted(tickets, filters.sort)
     return tickets.order_by(filters.ordering, "-pk")
 
 
@@ -209,13 +215,33 @@ def comment_list(request: HttpRequest, ticket_id: int):
     return selectors.comments_for(ticket=ticket, user=request.auth)
 
 
-@router.post("/{ticket_id}/comments", response={201: CommentOut}, summary="Reply, or add an internal note")
+@router.post(
+    "/{ticket_id}/comments",
+    response={201: CommentOut | FollowUpOut},
+    summary="Reply, or add an internal note (a customer's reply after the reopen window opens a follow-up)",
+)
 def comment_create(request: HttpRequest, ticket_id: int, payload: CommentIn):
     ticket = _ticket(request, ticket_id)
     comment = services.comment_create(
         ticket=ticket, author=request.auth, body=payload.body, is_internal=payload.is_internal
     )
+    if isinstance(comment, Ticket):
+        detail = f"Ticket #{ticket.pk} was resolved a while ago, so the reply opened follow-up #{comment.pk}."
+        return Status(201, {"follow_up": _ticket(request, comment.pk), "detail": detail})
     return Status(201, comment)
+
+
+@router.post(
+    "/{ticket_id}/merge",
+    response=TicketDetailOut,
+    summary="Merge this ticket into target_id (same site, both open): returns the surviving ticket",
+)
+def ticket_merge(request: HttpRequest, ticket_id: int, payload: MergeIn):
+    source = _ticket(request, ticket_id)
+    _staff_only(request, "merge tickets")
+    target = _ticket(request, payload.target_id)
+    survivor = merging.ticket_merge(source=source, target=target, actor=request.auth)
+    return _ticket(request, survivor.pk)
 
 
 @router.get("/{ticket_id}/attachments", response=list[AttachmentOut])

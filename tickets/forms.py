@@ -3,6 +3,7 @@ import uuid
 from django import forms
 
 from tickets.models import Category, Priority, TicketState
+from tickets.queue import DEFAULT_SORT, SEARCH_MAX_LENGTH, SORTS, BulkAction
 from tickets.uploads import ALLOWED_EXTENSIONS
 
 
@@ -100,6 +101,12 @@ class ReviewForm(BootstrapForm):
 
 
 class QueueFilterForm(BootstrapForm):
+    q = forms.CharField(max_length=SEARCH_MAX_LENGTH, required=False, label="Search")
+    sort = forms.ChoiceField(
+        choices=[(name, sort.label) for name, sort in SORTS.items()],
+        required=False,
+        error_messages={"invalid_choice": f"Unknown sort %(value)s: choose one of {', '.join(SORTS)}."},
+    )
     site = forms.ModelChoiceField(queryset=None, required=False, empty_label="All sites")
     state = forms.ChoiceField(
         choices=[("", "Open states"), ("all", "All states"), *TicketState.choices], required=False
@@ -108,10 +115,57 @@ class QueueFilterForm(BootstrapForm):
     overdue = forms.BooleanField(required=False, label="Overdue only")
     mine = forms.BooleanField(required=False, label="Assigned to me")
     unassigned = forms.BooleanField(required=False, label="Unassigned")
+    due_today = forms.BooleanField(required=False, label="Due today")
 
     def __init__(self, *args, sites, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites
+
+    def clean_sort(self):
+        return self.cleaned_data["sort"] or DEFAULT_SORT
+
+
+class SavedViewForm(BootstrapForm):
+    name = forms.CharField(max_length=60, label="Name this view")
+    query = forms.CharField(max_length=500, required=False, widget=forms.HiddenInput)
+
+
+class BulkActionForm(BootstrapForm):
+    """One change for the ticked tickets of the queue, chosen in one list grouped by action
+    ("assign:<engineer id>", "state:<state>", "priority:<priority>", "category:<category id>")."""
+
+    tickets = forms.TypedMultipleChoiceField(
+        coerce=int, choices=(), error_messages={"required": "Tick at least one ticket."}
+    )
+    change = forms.ChoiceField(
+        label="Change the ticked tickets", error_messages={"required": "Choose a change to make."}
+    )
+    next = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, engineers, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any id is accepted here: the service keeps only the tickets the user can see.
+        self.fields["tickets"].valid_value = lambda value: True
+        self.engineers = {engineer.pk: engineer for engineer in engineers}
+        self.categories = {category.pk: category for category in Category.objects.all()}
+        self.fields["change"].choices = [
+            ("", "Choose a change…"),
+            ("Assign to", [(f"assign:{pk}", user.display_name) for pk, user in self.engineers.items()]),
+            ("State", [(f"state:{value}", label) for value, label in TicketState.choices]),
+            ("Priority", [(f"priority:{value}", label) for value, label in Priority.choices]),
+            ("Category", [(f"category:{pk}", category.name) for pk, category in self.categories.items()]),
+        ]
+
+    def clean_change(self) -> dict:
+        """The service's arguments: {"action": "assign", "assignee": <User>} and so on."""
+        action, _, value = self.cleaned_data["change"].partition(":")
+        if action == BulkAction.ASSIGN:
+            return {"action": action, "assignee": self.engineers[int(value)]}
+        if action == BulkAction.CATEGORY:
+            return {"action": action, "category": self.categories[int(value)]}
+        if action == BulkAction.STATE:
+            return {"action": action, "to_state": value}
+        return {"action": action, "priority": value}
 
 
 class DraftDecisionForm(BootstrapForm):

@@ -7,9 +7,12 @@ logged and never undoes or breaks the ticket change that triggered it.
 from __future__ import annotations
 
 import logging
+import re
+import secrets
+from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.urls import reverse
 
 from tickets.models import Comment, Ticket
@@ -22,11 +25,39 @@ def _link(ticket: Ticket) -> str:
     return f"{base}{reverse('tickets:detail', args=[ticket.pk])}"
 
 
-def _send(subject: str, body: str, recipient: str | None) -> bool:
+def _mail_domain() -> str:
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2].lower() or "localhost"
+
+
+def thread_root_id(ticket_id: int) -> str:
+    """The Message-ID of a ticket's first mail. Every later mail about the ticket points at it, so mail
+    clients thread them and a reply names its ticket (read back by integrations.mail_in)."""
+    return f"<ticket-{ticket_id}@{_mail_domain()}>"
+
+
+def ticket_id_from_message_id(message_id: str) -> int | None:
+    """The ticket a Message-ID of ours was about (`thread_root_id` or a later mail's), else None."""
+    pattern = rf"<ticket-(\d+)(?:\.[0-9a-f]+)?@{re.escape(_mail_domain())}>"
+    match = re.fullmatch(pattern, message_id.strip(), flags=re.IGNORECASE)
+    return int(match.group(1)) if match else None
+
+
+def _thread_headers(ticket_id: int, *, first: bool) -> dict[str, str]:
+    root = thread_root_id(ticket_id)
+    # RFC 3834: marks our mail as machine-sent, so out-of-office responders do not answer it.
+    headers = {"Auto-Submitted": "auto-generated"}
+    if first:
+        return {**headers, "Message-ID": root}
+    own = f"<ticket-{ticket_id}.{secrets.token_hex(6)}@{_mail_domain()}>"
+    return {**headers, "Message-ID": own, "In-Reply-To": root, "References": root}
+
+
+def _send(subject: str, body: str, recipient: str | None, *, ticket_id: int, first: bool = False) -> bool:
     if not recipient:
         return False
     try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+        headers = _thread_headers(ticket_id, first=first)
+        EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient], headers=headers).send()
     except Exception:
         logger.exception("Could not send notification %r", subject)
         return False
@@ -45,7 +76,13 @@ def notify_ticket_created(ticket_id: int) -> bool:
         f'Hello {ticket.requester.display_name},\n\nWe received your request "{ticket.title}" '
         f"and will get back to you.\n\nFollow it here: {_link(ticket)}\n"
     )
-    return _send(f"[#{ticket.pk}] We received your request", body, ticket.requester.email)
+    return _send(
+        f"[#{ticket.pk}] We received your request",
+        body,
+        ticket.requester.email,
+        ticket_id=ticket.pk,
+        first=True,
+    )
 
 
 def notify_ticket_assigned(ticket_id: int) -> bool:
@@ -56,7 +93,9 @@ def notify_ticket_assigned(ticket_id: int) -> bool:
         f"Ticket #{ticket.pk} of {ticket.site.name} is now yours: {ticket.title}\n"
         f"Priority: {ticket.get_priority_display()}\n\n{_link(ticket)}\n"
     )
-    return _send(f"[#{ticket.pk}] Assigned to you: {ticket.title}", body, ticket.assignee.email)
+    return _send(
+        f"[#{ticket.pk}] Assigned to you: {ticket.title}", body, ticket.assignee.email, ticket_id=ticket.pk
+    )
 
 
 def notify_public_reply(comment_id: int) -> bool:
@@ -74,7 +113,7 @@ def notify_public_reply(comment_id: int) -> bool:
         recipient = ticket.requester.email
     author = comment.author.display_name if comment.author else "Someone"
     body = f'{author} wrote on #{ticket.pk} "{ticket.title}":\n\n{comment.body}\n\n{_link(ticket)}\n'
-    return _send(f"[#{ticket.pk}] New reply: {ticket.title}", body, recipient)
+    return _send(f"[#{ticket.pk}] New reply: {ticket.title}", body, recipient, ticket_id=ticket.pk)
 
 
 def notify_ticket_resolved(ticket_id: int) -> bool:
@@ -86,7 +125,9 @@ def notify_ticket_resolved(ticket_id: int) -> bool:
         f"{ticket.resolution}\n\nIf it is not fixed, reopen it here; if it is, we would love a rating:\n"
         f"{_link(ticket)}\n"
     )
-    return _send(f"[#{ticket.pk}] Resolved: {ticket.title}", body, ticket.requester.email)
+    return _send(
+        f"[#{ticket.pk}] Resolved: {ticket.title}", body, ticket.requester.email, ticket_id=ticket.pk
+    )
 
 
 def notify_urgent_ticket(ticket_id: int) -> int:
@@ -102,4 +143,30 @@ def notify_urgent_ticket(ticket_id: int) -> int:
         f"{ticket.title}\n\n{ticket.description}\n\n{_link(ticket)}\n"
     )
     subject = f"[#{ticket.pk}] URGENT: {ticket.title}"
-    return sum(_send(subject, body, engineer.email) for engineer in engineers_covering(site=ticket.site_id))
+    return sum(
+        _send(subject, body, engineer.email, ticket_id=ticket.pk)
+        for engineer in engineers_covering(site=ticket.site_id)
+    )
+
+
+def notify_ticket_merged(ticket_id: int) -> bool:
+    """Tell the requester of a ticket merged into another one, once: the merge sends nothing else."""
+    ticket = _ticket(ticket_id)
+    if ticket is None or ticket.merged_into_id is None:
+        return False
+    survivor = ticket.merged_into
+    if survivor.requester_id == ticket.requester_id:
+        follow = f'We continue on #{survivor.pk} "{survivor.title}": {_link(survivor)}'
+    else:
+        follow = f"An engineer continues on #{survivor.pk}, which a colleague reported."
+    body = (
+        f'Hello {ticket.requester.display_name},\n\nYour request "{ticket.title}" is the same problem as '
+        f"ticket #{survivor.pk}, so we merged the two and closed #{ticket.pk}; your messages and files "
+        f"moved there.\n\n{follow}\n"
+    )
+    return _send(
+        f"[#{ticket.pk}] Merged into #{survivor.pk}: {ticket.title}",
+        body,
+        ticket.requester.email,
+        ticket_id=ticket.pk,
+    )

@@ -9,11 +9,13 @@ from ninja import Field, Schema
 from pydantic import StringConstraints
 
 from tickets.models import Priority, Ticket, TicketEvent, TicketSource, TicketState
+from tickets.queue import SEARCH_MAX_LENGTH, SORT_NAMES
 from tickets.selectors import overdue_q, review_for
 
 StateName = Literal[tuple(TicketState.values)]
 PriorityName = Literal[tuple(Priority.values)]
 SourceName = Literal[tuple(TicketSource.values)]
+QueueSort = Literal[SORT_NAMES]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
@@ -53,6 +55,10 @@ class TicketOut(Schema):
     closed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    merged_into_id: int | None = Field(
+        description="The ticket this one was merged into (closed as its duplicate)"
+    )
+    follow_up_of_id: int | None = Field(description="The resolved ticket this one follows up")
 
     @staticmethod
     def resolve_category(obj: Ticket) -> str | None:
@@ -149,6 +155,17 @@ class TicketFilters(Schema):
     assigned_to_me: bool = False
     overdue: bool = False
     ordering: Ordering = "-created_at"
+    q: str | None = Field(
+        None,
+        max_length=SEARCH_MAX_LENGTH,
+        description='Full-text search of title, description and the comments you may read: words, "a phrase",'
+        ' -word, or; "#42" finds ticket 42',
+    )
+    sort: QueueSort | None = Field(
+        None,
+        description="created (newest first), updated (recently updated first), priority (most urgent first)"
+        " or due (SLA resolution due soonest first, none last); overrides `ordering`",
+    )
 
 
 class TransitionIn(Schema):
@@ -253,6 +270,17 @@ class DraftOut(Schema):
 class ReviewIn(Schema):
     rating: int = Field(ge=1, le=5)
     comment: str = Field("", max_length=5000)
+
+
+class MergeIn(Schema):
+    target_id: int = Field(description="The ticket that survives; this one is closed as its duplicate")
+
+
+class FollowUpOut(Schema):
+    """A customer's reply after the reopen window: it opened this follow-up ticket instead."""
+
+    follow_up: TicketOut
+    detail: str
 
 
 class CategoryOut(Schema):

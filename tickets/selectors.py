@@ -48,6 +48,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
     TicketState,
+    TicketSummary,
 )
 
 # Minutes to first response and to resolution when neither the site nor the defaults define a target.
@@ -478,3 +479,8 @@ def requester_history(*, ticket: Ticket, limit: int = REQUESTER_HISTORY_ITEMS) -
     return [
         replace(item, similar=bool(score >= cutoff)) for item, score in zip(items, closeness, strict=True)
     ]
+
+
+def ticket_summary_for(*, ticket: Ticket) -> TicketSummary | None:
+    """The ticket's stored summary (tickets.summaries), for its engineers' page; None for a short ticket."""
+    return TicketSummary.objects.filter(ticket=ticket).first()

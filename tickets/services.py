@@ -20,7 +20,7 @@ from helpdesk.models import Profile, Site, User
 from helpdesk.tenancy import covers_site
 from tickets import notifications
 from tickets.errors import ActionNotAllowed, InvalidTransition, ReviewNotAllowed, TicketError
-from tickets.lifecycle import STAFF_ROLES, Role, actor_roles, transition_check
+from tickets.lifecycle import STAFF_ROLES, Role, actor_roles, reopen_window, transition_check
 from tickets.models import (
     OPEN_STATES,
     Attachment,
@@ -84,6 +84,11 @@ def _enqueue_triage(ticket_id: int) -> None:
 
 def _queue_indexing(ticket: Ticket) -> None:
     enqueue_on_commit("knowledge.tasks.index_ticket", ticket.pk)
+
+
+def _queue_summary(ticket: Ticket) -> None:
+    """A reply, note or state change: the worker regenerates the engineers' summary (tickets.summaries)."""
+    enqueue_on_commit("tickets.tasks.ticket_summary_refresh", ticket.pk)
 
 
 def _locked(ticket: Ticket) -> Ticket:
@@ -228,6 +233,7 @@ def _apply_transition(
     )
     if to_state in INDEXED_STATES or transition.name == "reopen":
         _queue_indexing(ticket)
+    _queue_summary(ticket)
     return ticket
 
 
@@ -357,7 +363,8 @@ def _assign(
         _apply_transition(ticket, TicketState.ASSIGNED, actor=actor, roles=roles, by_assistant=by_assistant)
     else:  # the transition above already sent ticket_changed
         ticket_changed.send(sender=Ticket, ticket=ticket, event="ticket.updated")
-    transaction.on_commit(partial(notifications.notify_ticket_assigned, ticket.pk))
+    if actor is None or actor.pk != engineer.pk:  # taking a ticket yourself needs no email to yourself
+        transaction.on_commit(partial(notifications.notify_ticket_assigned, ticket.pk))
     return ticket
 
 
@@ -418,10 +425,12 @@ def ticket_auto_assign(*, ticket: Ticket, actor: User | None = None) -> Ticket:
 @transaction.atomic
 def comment_create(
     *, ticket: Ticket, author: User, body: str, is_internal: bool = False, uploads: Iterable = ()
-) -> Comment:
+) -> Comment | Ticket:
     """A public reply or an internal note (staff only), with optional attachments, all or nothing.
 
     The requester's reply moves a ticket waiting on them back to in progress, and reopens a resolved one.
+    After the reopen window (TICKET_REOPEN_WINDOW_DAYS since it was resolved or closed) the requester's
+    reply opens a follow-up ticket instead, and that Ticket is returned.
     """
     ticket = _locked(ticket)
     roles = _require(ticket, author, {*STAFF_ROLES, Role.REQUESTER}, "You may not reply on this ticket.")
@@ -429,6 +438,8 @@ def comment_create(
     uploads = list(uploads)
     if is_internal and not is_staff:
         raise ActionNotAllowed("Only engineers can write internal notes.")
+    if Role.REQUESTER in roles and not is_staff and _past_reopen_window(ticket):
+        return _follow_up_create(ticket=ticket, author=author, body=body.strip(), uploads=uploads)
     if not is_staff and ticket.state in (TicketState.CLOSED, TicketState.CANCELLED):
         raise ActionNotAllowed("This ticket is closed; reopen it or open a new one.")
     body = body.strip()
@@ -465,7 +476,47 @@ def comment_create(
                 note="Reopened: the customer replied to the resolution",
             )
         transaction.on_commit(partial(notifications.notify_public_reply, comment.pk))
+    _queue_summary(ticket)
     return comment
+
+
+def _past_reopen_window(ticket: Ticket) -> bool:
+    since = {TicketState.RESOLVED: ticket.resolved_at, TicketState.CLOSED: ticket.closed_at}
+    if ticket.state not in since or ticket.merged_into_id:  # a merged ticket continues on its survivor
+        return False
+    return timezone.now() - (since[ticket.state] or ticket.updated_at) > reopen_window()
+
+
+def _follow_up_create(*, ticket: Ticket, author: User, body: str, uploads: list) -> Ticket:
+    """The requester wrote on a ticket resolved long ago: a new ticket linked to it carries the reply
+    (an old resolution is not reopened for what may be a new problem); both timelines say so."""
+    follow_up = ticket_create(
+        site=ticket.site,
+        requester=author,
+        title=f"Follow-up to #{ticket.pk}: {ticket.title}"[:200],
+        description=body or f"Follow-up to #{ticket.pk} (see the attached files).",
+        category=ticket.category,
+        uploads=uploads,
+    )
+    follow_up.follow_up_of = ticket
+    follow_up.save(update_fields=["follow_up_of", "updated_at"])
+    days = reopen_window().days
+    _event(
+        follow_up,
+        Kind.FOLLOW_UP,
+        actor=author,
+        message=f"Follow-up to #{ticket.pk} {ticket.title}: the customer replied more than {days} days "
+        "after it was resolved",
+        data={"follow_up_of": ticket.pk},
+    )
+    _event(
+        ticket,
+        Kind.FOLLOW_UP,
+        actor=author,
+        message=f"The customer's reply opened follow-up #{follow_up.pk}",
+        data={"follow_up": follow_up.pk},
+    )
+    return follow_up
 
 
 def _store_attachments(

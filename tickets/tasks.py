@@ -18,7 +18,17 @@ def ticket_triage(ticket_id: int) -> None:
     """AI triage of a new ticket (tickets.triage decides, then assigns); if it fails the ticket stays new."""
     from tickets.triage import triage_ticket  # imported when the job runs: triage pulls in the AI layer
 
+    # The duplicate search is its own job, queued by the ticket's first worker job (one job per new
+    # ticket from the request; the triage sweep re-queues both), so a failing triage never stops it.
+    enqueue_on_commit("tickets.tasks.ticket_duplicates_detect", ticket_id)
     triage_ticket(ticket_id=ticket_id)
+
+
+def ticket_duplicates_detect(ticket_id: int) -> int:
+    """Flag the open near-duplicates of a ticket on both tickets (tickets.duplicates); returns how many."""
+    from tickets.duplicates import ticket_duplicates_detect as detect  # loads the embedder when it runs
+
+    return len(detect(ticket_id=ticket_id))
 
 
 def tickets_triage_sweep() -> int:
@@ -55,3 +65,11 @@ def triage_models_retrain() -> int:
         if needs_retraining(site, model_name_for()):
             trained += train_site_classifier(site=site) is not None
     return trained
+
+
+def ticket_summary_refresh(ticket_id: int) -> bool:
+    """Regenerate a ticket's summary after a reply, note or state change (tickets.summaries); True when
+    the ticket is long enough to have one."""
+    from tickets.summaries import ticket_summarize  # the AI layer loads when the job runs
+
+    return ticket_summarize(ticket_id=ticket_id) is not None

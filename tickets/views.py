@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -20,20 +21,25 @@ from django.views.decorators.http import require_POST
 from ai.base import AIUnavailable
 from helpdesk.ratelimit import RateLimited, rate_limit_hit, too_many_requests
 from helpdesk.tenancy import visible_sites
+from tickets import queue as queue_tools
 from tickets import selectors, services
+from tickets.duplicates import open_duplicates_for
 from tickets.errors import AttachmentRejected, TicketError
 from tickets.forms import (
     AssignForm,
+    BulkActionForm,
     DraftDecisionForm,
     QueueFilterForm,
     ReplyForm,
     ReviewForm,
+    SavedViewForm,
     TicketCreateForm,
     TicketEditForm,
     TransitionForm,
 )
 from tickets.lifecycle import transitions_allowed
-from tickets.models import OPEN_STATES, TicketState
+from tickets.merging import ticket_merge as ticket_merge_service
+from tickets.models import OPEN_STATES, Ticket, TicketState
 from tickets.triage import ticket_draft_outcome, ticket_draft_reply, ticket_draft_send
 
 PAGE_SIZE = 25
@@ -71,12 +77,6 @@ def _ticket_for_staff(request: HttpRequest, pk: int):
 
 def _page(request: HttpRequest, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _querystring_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 @login_required
@@ -134,6 +134,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return render(request, "tickets/detail_customer.html", context)
     engineers = selectors.engineers_covering(site=ticket.site_id)
+    history = selectors.requester_history(ticket=ticket)
     context.update(
         events=selectors.events_for(ticket=ticket, user=user),
         assign_form=AssignForm(engineers=engineers, initial={"assignee": ticket.assignee_id}),
@@ -146,7 +147,11 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         can_assign=ticket.state in OPEN_STATES,
         similar_cases=selectors.similar_cases_for_ticket(ticket=ticket),
+        requester_history=history,
+        summary=selectors.ticket_summary_for(ticket=ticket),
+        history_similar=sum(item.similar for item in history),
         draft=selectors.pending_draft_for(ticket=ticket),
+        duplicates=open_duplicates_for(ticket=ticket, user=user),
     )
     return render(request, "tickets/detail_engineer.html", context)
 
@@ -182,9 +187,40 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             uploads=form.cleaned_data["attachments"],
         ),
     )
+    if isinstance(comment, Ticket):
+        messages.info(
+            request,
+            f"Ticket #{ticket.pk} was resolved a while ago, so your reply opened follow-up #{comment.pk}.",
+        )
+        return redirect("tickets:detail", pk=comment.pk)
     if comment is not None:
         messages.success(request, "Internal note added." if internal else "Reply sent.")
     return redirect("tickets:detail", pk=ticket.pk)
+
+
+class MergeForm(forms.Form):
+    target = forms.IntegerField(
+        min_value=1, error_messages={"required": "Say which ticket this one is a duplicate of."}
+    )
+
+
+@require_POST
+@staff_required
+def ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge this ticket into the one the form names (the survivor); both are fetched for the user."""
+    source = _ticket_for_staff(request, pk)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("tickets:detail", pk=source.pk)
+    target = selectors.ticket_get_for_user(user=request.user, pk=form.cleaned_data["target"])
+    merged = _domain_errors_to_messages(
+        request, lambda: ticket_merge_service(source=source, target=target, actor=request.user)
+    )
+    if merged is None:
+        return redirect("tickets:detail", pk=source.pk)
+    messages.success(request, f"Ticket #{source.pk} was merged into this ticket.")
+    return redirect("tickets:detail", pk=merged.pk)
 
 
 @require_POST
@@ -298,10 +334,15 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @staff_required
 def queue(request: HttpRequest) -> HttpResponse:
-    """The engineer's queue over the sites they cover, with filters and the dashboard counts."""
+    """The engineer's queue over the sites they cover: search, filters, sort, keyset pages, the dashboard
+    counts, saved views and bulk actions. A bad field (an unknown sort, a site no longer covered) is
+    told on the page and left out; the rest of the query still applies."""
     user = request.user
     form = QueueFilterForm(request.GET or None, sites=visible_sites(user))
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = {}
+    if form.is_bound:
+        form.is_valid()  # cleaned_data then holds the valid fields; the page names the invalid ones
+        filters = form.cleaned_data
     state = filters.get("state") or ""
     tickets = selectors.ticket_list(
         user=user,
@@ -313,13 +354,97 @@ def queue(request: HttpRequest) -> HttpResponse:
         assigned_to=user if filters.get("mine") else None,
         needs_assignment=filters.get("unassigned", False),
     )
+    if filters.get("due_today"):
+        tickets = queue_tools.due_by_end_of_today(tickets)
+    if filters.get("q"):
+        tickets = queue_tools.ticket_search(tickets, user=user, q=filters["q"])
+    sort = filters.get("sort") or queue_tools.DEFAULT_SORT
+    try:
+        page = queue_tools.keyset_page(tickets, sort=sort, after=request.GET.get("after"), size=PAGE_SIZE)
+    except queue_tools.QueueQueryError as error:
+        page = queue_tools.keyset_page(tickets, sort=sort, after=None, size=PAGE_SIZE)
+        page.errors.append(str(error))
+    query = request.GET.copy()
+    query.pop("after", None)
+    query.pop("page", None)
+    querystring = query.urlencode()
     context = {
         "form": form,
-        "page": _page(request, tickets),
+        "page": page,
         "counts": selectors.queue_counts(user=user),
-        "querystring": _querystring_without_page(request),
+        "querystring": querystring,
+        "saved_views": queue_tools.saved_views_for(user=user),
+        "saved_view_form": SavedViewForm(initial={"query": querystring}),
+        "bulk_form": BulkActionForm(
+            initial={"next": querystring}, engineers=queue_tools.assignable_engineers(user=user)
+        ),
     }
     return render(request, "tickets/queue.html", context)
+
+
+def _queue_url(querystring: str) -> str:
+    # Re-encoded, so whatever was posted can only ever become the queue's own query string.
+    query = QueryDict(querystring).urlencode()
+    return reverse("tickets:queue") + (f"?{query}" if query else "")
+
+
+@require_POST
+@staff_required
+def queue_bulk(request: HttpRequest) -> HttpResponse:
+    """One action on the ticked tickets, each through the single action's service; then back to the queue."""
+    user = request.user
+    form = BulkActionForm(request.POST, engineers=queue_tools.assignable_engineers(user=user))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_queue_url(form.data.get("next", "")))
+    data = form.cleaned_data
+    try:
+        result = queue_tools.tickets_bulk_apply(actor=user, ticket_ids=data["tickets"], **data["change"])
+    except TicketError as error:
+        messages.error(request, str(error))
+    else:
+        if result.changed:
+            numbers = ", ".join(f"#{pk}" for pk in result.changed)
+            noun = "ticket" if len(result.changed) == 1 else "tickets"
+            messages.success(request, f"Updated {len(result.changed)} {noun}: {numbers}.")
+        for pk, reason in result.refused:
+            messages.warning(request, f"#{pk} was not changed: {reason}")
+        if result.not_found:
+            messages.warning(request, f"{result.not_found} of the ticked tickets could not be found.")
+    return redirect(_queue_url(data["next"]))
+
+
+@require_POST
+@staff_required
+def saved_view_create(request: HttpRequest) -> HttpResponse:
+    form = SavedViewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the view a name of up to 60 characters.")
+        return redirect("tickets:queue")
+    # Saved without its page cursor (a view opens at its first page) and without the empty fields.
+    query = QueryDict(mutable=True)
+    for key, values in QueryDict(form.cleaned_data["query"]).lists():
+        if key != "after" and any(values):
+            query.setlist(key, values)
+    try:
+        view = queue_tools.saved_view_save(
+            owner=request.user, name=form.cleaned_data["name"], query=query.urlencode()
+        )
+    except TicketError as error:
+        messages.error(request, str(error))
+        return redirect("tickets:queue")
+    messages.success(request, f"Saved the view “{view.name}”.")
+    return redirect(_queue_url(view.query))
+
+
+@require_POST
+@staff_required
+def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    queue_tools.saved_view_delete(owner=request.user, pk=pk)
+    messages.info(request, "View deleted.")
+    return redirect("tickets:queue")
 
 
 @admin_required

@@ -38,7 +38,7 @@ def test_it_says_so_when_no_similar_case_exists(site_a, customer_a, engineer_a):
     ticket = new_ticket(site_a, customer_a)
     draft = ticket_draft_reply(ticket=ticket, actor=engineer_a)
     assert draft.refused and draft.sources == []
-    assert draft.body.startswith("I could not find a similar case")
+    assert "write this one yourself" in draft.body  # a note to the engineer, not a reply to send
     assert AIInteraction.objects.get().outcome == "refused"
 
 

@@ -30,14 +30,25 @@ def test_a_rolled_back_change_sends_nothing(site_a, customer_a, django_capture_o
     assert mail.outbox == []
 
 
+def test_taking_a_ticket_yourself_sends_you_no_email(
+    make_ticket, engineer_a, django_capture_on_commit_callbacks
+):
+    ticket = make_ticket()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_assign(ticket=ticket, assignee=engineer_a, actor=engineer_a)
+    assert mail.outbox == []
+    assert ticket.events.filter(kind="assigned").exists()
+
+
 def test_assignment_public_replies_and_resolution_notify_the_right_people(
-    make_ticket, customer_a, engineer_a, django_capture_on_commit_callbacks
+    make_ticket, customer_a, engineer_a, admin_user, django_capture_on_commit_callbacks
 ):
     engineer_a.email = "erin@msp.example"
     engineer_a.save()
     ticket = make_ticket()
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_assign(ticket=ticket, assignee=engineer_a, actor=engineer_a)
+        ticket_assign(ticket=ticket, assignee=engineer_a, actor=admin_user)
     assert mail.outbox[-1].to == ["erin@msp.example"]
     assert "Assigned to you" in mail.outbox[-1].subject
     with django_capture_on_commit_callbacks(execute=True):
