@@ -132,7 +132,8 @@ class SavedViewForm(BootstrapForm):
 
 class BulkActionForm(BootstrapForm):
     """One change for the ticked tickets of the queue, chosen in one list grouped by action
-    ("assign:<engineer id>", "state:<state>", "priority:<priority>", "category:<category id>")."""
+    ("assign:<engineer id>", "state:<state>", "priority:<priority>", "category:<category id>",
+    "merge:oldest")."""
 
     tickets = forms.TypedMultipleChoiceField(
         coerce=int, choices=(), error_messages={"required": "Tick at least one ticket."}
@@ -154,6 +155,7 @@ class BulkActionForm(BootstrapForm):
             ("State", [(f"state:{value}", label) for value, label in TicketState.choices]),
             ("Priority", [(f"priority:{value}", label) for value, label in Priority.choices]),
             ("Category", [(f"category:{pk}", category.name) for pk, category in self.categories.items()]),
+            ("Merge", [("merge:oldest", "Merge into the oldest ticked ticket")]),
         ]
 
     def clean_change(self) -> dict:
@@ -165,6 +167,8 @@ class BulkActionForm(BootstrapForm):
             return {"action": action, "category": self.categories[int(value)]}
         if action == BulkAction.STATE:
             return {"action": action, "to_state": value}
+        if action == BulkAction.MERGE:
+            return {"action": action}
         return {"action": action, "priority": value}
 
 

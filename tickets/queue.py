@@ -26,6 +26,7 @@ from helpdesk.models import User
 from helpdesk.tenancy import visible_sites
 from tickets import services
 from tickets.errors import TicketError
+from tickets.merging import ticket_merge
 from tickets.models import OPEN_STATES, Category, Comment, Priority, SavedView, Ticket
 from tickets.selectors import tickets_visible_to
 
@@ -200,6 +201,7 @@ class BulkAction:
     STATE = "state"
     PRIORITY = "priority"
     CATEGORY = "category"
+    MERGE = "merge"  # every other ticked ticket into the oldest one
 
 
 @dataclass
@@ -234,12 +236,17 @@ def tickets_bulk_apply(
 ) -> BulkResult:
     """Apply one action to each ticket the actor can see, each in its own transaction through the single
     action's service: a refused ticket (not allowed, wrong state) is reported and the others go ahead.
+    A merge keeps the oldest ticked ticket and merges each other one into it (tickets.merging).
     Ids the actor cannot see are only counted, never named, so they reveal nothing."""
     wanted = set(ticket_ids)
     if len(wanted) > BULK_MAX_TICKETS:
         raise TicketError(f"Choose at most {BULK_MAX_TICKETS} tickets at once.")
     tickets = list(tickets_visible_to(actor).filter(pk__in=wanted).select_related("site").order_by("pk"))
     result = BulkResult(not_found=len(wanted) - len(tickets))
+    if action == BulkAction.MERGE:
+        if len(tickets) < 2:
+            raise TicketError("Tick at least two tickets to merge.")
+        survivor, tickets = tickets[0], tickets[1:]
     for ticket in tickets:
         try:
             if action == BulkAction.ASSIGN:
@@ -250,6 +257,8 @@ def tickets_bulk_apply(
                 services.ticket_update(ticket=ticket, actor=actor, priority=priority)
             elif action == BulkAction.CATEGORY:
                 services.ticket_update(ticket=ticket, actor=actor, category=category)
+            elif action == BulkAction.MERGE:
+                ticket_merge(source=ticket, target=survivor, actor=actor)
             else:
                 raise ValueError(f"Unknown bulk action {action!r}")
         except TicketError as error:

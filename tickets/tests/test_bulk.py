@@ -75,6 +75,28 @@ def test_an_engineer_never_changes_another_sites_ticket(login, make_ticket, site
     assert str(alder.pk) not in " ".join(texts(response)).replace(f"#{birch.pk}", "")
 
 
+def test_a_bulk_merge_keeps_the_oldest_ticked_ticket(login, make_ticket, engineer_a, site_b, customer_b):
+    oldest, copy, other_copy = (make_ticket("triaged", title=f"Printer jams {n}") for n in range(3))
+    birch = make_ticket(site=site_b, requester=customer_b)
+    response = bulk(login(engineer_a), [copy, oldest, other_copy, birch], "merge:oldest")
+
+    assert texts(response) == [
+        f"Updated 2 tickets: #{copy.pk}, #{other_copy.pk}.",
+        "1 of the ticked tickets could not be found.",
+    ]
+    for merged in (copy, other_copy):
+        merged.refresh_from_db()
+        assert (merged.state, merged.merged_into_id) == ("closed", oldest.pk)
+    assert oldest.events.filter(kind=TicketEvent.Kind.MERGED).count() == 2
+    birch.refresh_from_db()
+    assert birch.state == "new" and birch.merged_into_id is None
+
+
+def test_a_bulk_merge_needs_two_tickets(login, make_ticket, engineer_a):
+    response = bulk(login(engineer_a), [make_ticket()], "merge:oldest")
+    assert texts(response) == ["Tick at least two tickets to merge."]
+
+
 def test_an_assignee_must_cover_each_tickets_site(
     make_ticket, site_a, site_b, customer_b, admin_user, engineer_b
 ):
