@@ -23,6 +23,11 @@ PERIODIC_JOBS = [
         "schedule_type": Schedule.DAILY,
     },
     {
+        "name": "knowledge: draft KB articles from clusters of recently resolved work",
+        "func": "knowledge.tasks.article_drafts_propose",
+        "schedule_type": Schedule.DAILY,
+    },
+    {
         "name": "chat: answer questions left waiting by a crash",
         "func": "chat.tasks.orphaned_questions_answer",
         "schedule_type": Schedule.MINUTES,

@@ -23,3 +23,17 @@ class ArticleForm(forms.Form):
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
+
+
+class ArticleDraftForm(forms.Form):
+    """The reviewer's edit of a proposed KB draft before publishing it to the draft's own site."""
+
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 16}), help_text="Markdown")
+    category = forms.ModelChoiceField(queryset=Category.objects.all(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)

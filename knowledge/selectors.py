@@ -7,7 +7,7 @@ from django.http import Http404
 
 from helpdesk.models import Site, User
 from helpdesk.tenancy import can_see_site, scope_to_site, scope_to_user, visible_sites
-from knowledge.models import Article
+from knowledge.models import Article, ArticleDraft
 from retrieval.citations import CitedRow
 from retrieval.selectors import similar_cases
 from retrieval.types import SourceType
@@ -71,3 +71,26 @@ def help_centre_search(*, site: Site, q: str) -> list[Article]:
     ranked = [found[case.source_id] for case in cases if case.source_id in found]
     keyword = published.filter(Q(title__icontains=q) | Q(body__icontains=q)).exclude(pk__in=found.keys())
     return ranked + list(keyword.order_by("title")[: HELP_CENTRE_RESULTS - len(ranked)])
+
+
+def article_drafts_for_user(user: User, *, state: str | None = "proposed") -> QuerySet[ArticleDraft]:
+    """The drafts of the sites an engineer or admin covers; customers have none."""
+    if not user.is_staff_member:
+        return ArticleDraft.objects.none()
+    drafts = scope_to_user(
+        ArticleDraft.objects.select_related("site", "near_duplicate_of", "article"), user
+    ).prefetch_related("tickets", "conversations")
+    return drafts.filter(state=state) if state else drafts
+
+
+def article_draft_get_for_user(user: User, pk: int) -> ArticleDraft:
+    """One draft of a site the user covers; another site's draft (or a customer asking) is a 404."""
+    draft = article_drafts_for_user(user, state=None).filter(pk=pk).first()
+    if draft is None:
+        raise Http404("No draft matches the given query.")
+    return draft
+
+
+def articles_for_ticket(ticket_id: int) -> QuerySet[Article]:
+    """The articles published from drafts this ticket was part of (the ticket's KB links)."""
+    return Article.objects.filter(source_draft__tickets=ticket_id, state=Article.State.PUBLISHED)

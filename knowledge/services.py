@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from chat.models import Conversation
 from helpdesk.jobs import enqueue_on_commit
 from helpdesk.models import Site, User
+from knowledge import drafting
 from knowledge.documents import (
     INDEXED_TICKET_STATES,
     SourceText,
@@ -27,7 +28,7 @@ from knowledge.documents import (
     conversation_source,
     ticket_source,
 )
-from knowledge.models import Article
+from knowledge.models import Article, ArticleDraft
 from retrieval.chunking import ChunkText, chunk_text
 from retrieval.embedders import Embedder, get_embedder
 from retrieval.models import Chunk, Document, SourceType
@@ -295,3 +296,87 @@ def article_update(
     article.save()
     _queue_article_index(article)
     return article
+
+
+# --- KB drafts from resolved work (knowledge.drafting) ---------------------------------------------
+
+
+class DraftAlreadyReviewed(Exception):
+    """A draft that was published or dismissed is not reviewed again."""
+
+
+def article_drafts_propose(*, site: Site, days: int | None = None) -> list[ArticleDraft]:
+    """Cluster the site's recent resolved work and store one draft (or near-duplicate flag) per new
+    cluster. Safe to run twice: a cluster mostly inside an existing draft of any state is skipped.
+
+    Embedding and clustering run outside the transaction (no lock held during inference); the writes
+    then lock the site row and re-check the fingerprints, so two overlapping runs cannot both store a
+    cluster."""
+    proposals = drafting.propose_clusters(site=site, days=days or drafting.RECENT_DAYS)
+    if not proposals:
+        return []
+    with transaction.atomic():
+        Site.objects.select_for_update().filter(pk=site.pk).first()
+        known = drafting.known_fingerprints(site)
+        return [
+            _article_draft_store(site=site, proposal=p)
+            for p in proposals
+            if not drafting.is_known(drafting.fingerprint(p.cases), known)
+        ]
+
+
+def _article_draft_store(*, site: Site, proposal: drafting.ClusterDraft) -> ArticleDraft:
+    draft = ArticleDraft.objects.create(
+        site=site,
+        title=proposal.title,
+        body=proposal.body,
+        category_id=proposal.category_id,
+        near_duplicate_of=proposal.near_duplicate_of,
+        similarity=proposal.similarity,
+    )
+    ticket_ids = [c.source_id for c in proposal.cases if c.source_type == SourceType.TICKET]
+    conversation_ids = [c.source_id for c in proposal.cases if c.source_type == SourceType.TRANSCRIPT]
+    # The members come from the site's own rows only (drafting scopes to the site); filtering again
+    # here keeps a draft from ever linking another tenant's ticket.
+    draft.tickets.set(Ticket.objects.filter(site=site, pk__in=ticket_ids))
+    draft.conversations.set(Conversation.objects.filter(site=site, pk__in=conversation_ids))
+    return draft
+
+
+def _claim_draft(draft: ArticleDraft) -> ArticleDraft:
+    locked = ArticleDraft.objects.select_for_update().get(pk=draft.pk)
+    if locked.state != ArticleDraft.State.PROPOSED:
+        raise DraftAlreadyReviewed(f"This draft was already {locked.get_state_display().lower()}.")
+    return locked
+
+
+@transaction.atomic
+def article_draft_publish(
+    *, draft: ArticleDraft, reviewer: User, title: str, body: str, category: Category | None
+) -> Article:
+    """Publish a reviewed draft as an article of its site (indexed on commit by article_create); the
+    draft keeps the article, which is the link from the cluster's tickets to it."""
+    draft = _claim_draft(draft)
+    article = article_create(
+        site=draft.site,
+        author=reviewer,
+        title=title,
+        body=body,
+        category=category,
+        state=Article.State.PUBLISHED,
+    )
+    draft.title, draft.body, draft.category = title, body, category
+    draft.state, draft.article = ArticleDraft.State.PUBLISHED, article
+    draft.reviewed_by, draft.reviewed_at = reviewer, timezone.now()
+    draft.save()
+    return article
+
+
+@transaction.atomic
+def article_draft_dismiss(*, draft: ArticleDraft, reviewer: User) -> ArticleDraft:
+    """Dismiss a draft; its members stay its fingerprint, so the cluster is not proposed again."""
+    draft = _claim_draft(draft)
+    draft.state = ArticleDraft.State.DISMISSED
+    draft.reviewed_by, draft.reviewed_at = reviewer, timezone.now()
+    draft.save(update_fields=["state", "reviewed_by", "reviewed_at"])
+    return draft

@@ -60,3 +60,12 @@ def search_profiles_tune() -> int:
     from knowledge.search_tuning import tune_site_search
 
     return sum(tune_site_search(site=site) is not None for site in Site.objects.filter(is_active=True))
+
+
+def article_drafts_propose() -> int:
+    """Draft KB articles from each active site's recently resolved work; returns how many were proposed."""
+    from helpdesk.models import Site
+
+    return sum(
+        len(services.article_drafts_propose(site=site)) for site in Site.objects.filter(is_active=True)
+    )

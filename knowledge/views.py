@@ -5,10 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from helpdesk.tenancy import visible_sites
 from knowledge import selectors, services
-from knowledge.forms import ArticleForm
+from knowledge.forms import ArticleDraftForm, ArticleForm
 
 MAX_QUERY_CHARS = 300
 
@@ -83,3 +84,46 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "Article saved.")
         return redirect("knowledge:article_detail", article.pk)
     return render(request, "knowledge/article_form.html", {"form": form, "article": article})
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if not request.user.is_staff_member:
+        raise PermissionDenied("Only engineers and admins review KB drafts.")
+
+
+@login_required
+def draft_list(request: HttpRequest) -> HttpResponse:
+    """The review queue: proposed drafts (and near-duplicate flags) of the sites the user covers."""
+    _staff_only(request)
+    drafts = selectors.article_drafts_for_user(request.user)
+    return render(request, "knowledge/draft_list.html", {"drafts": drafts})
+
+
+@login_required
+def draft_review(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff_only(request)
+    draft = selectors.article_draft_get_for_user(request.user, pk)
+    initial = {"title": draft.title, "body": draft.body, "category": draft.category}
+    form = ArticleDraftForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            article = services.article_draft_publish(draft=draft, reviewer=request.user, **form.cleaned_data)
+        except services.DraftAlreadyReviewed as error:
+            messages.error(request, str(error))
+            return redirect("knowledge:draft_list")
+        messages.success(request, "Draft published.")
+        return redirect("knowledge:article_detail", article.pk)
+    return render(request, "knowledge/draft_form.html", {"form": form, "draft": draft})
+
+
+@require_POST
+@login_required
+def draft_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff_only(request)
+    draft = selectors.article_draft_get_for_user(request.user, pk)
+    try:
+        services.article_draft_dismiss(draft=draft, reviewer=request.user)
+        messages.success(request, "Draft dismissed; this cluster will not be proposed again.")
+    except services.DraftAlreadyReviewed as error:
+        messages.error(request, str(error))
+    return redirect("knowledge:draft_list")

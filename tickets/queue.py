@@ -188,9 +188,11 @@ def saved_view_save(*, owner: User, name: str, query: str) -> SavedView:
     return view
 
 
-def saved_view_delete(*, owner: User, pk: int) -> None:
-    """Delete one of the owner's views; another user's view id does nothing (and reveals nothing)."""
-    SavedView.objects.filter(owner=owner, pk=pk).delete()
+def saved_view_delete(*, owner: User, pk: int) -> bool:
+    """Delete one of the owner's views; False for another user's view id or a missing one, alike (so
+    it reveals nothing)."""
+    deleted, _ = SavedView.objects.filter(owner=owner, pk=pk).delete()
+    return bool(deleted)
 
 
 # --- Bulk actions

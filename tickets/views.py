@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -442,7 +442,8 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_required
 def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    queue_tools.saved_view_delete(owner=request.user, pk=pk)
+    if not queue_tools.saved_view_delete(owner=request.user, pk=pk):
+        raise Http404("No such saved view.")
     messages.info(request, "View deleted.")
     return redirect("tickets:queue")
 

@@ -214,7 +214,8 @@ def test_saved_views_are_their_owners_only(login, engineer_a, engineer_b, custom
     view = SavedView.objects.create(owner=engineer_a, name="Secret filter", query="q=payroll")
     other = login(engineer_b)
     assert "Secret filter" not in other.get(reverse("tickets:queue")).content.decode()
-    other.post(reverse("tickets:saved_view_delete", args=[view.pk]))
+    assert other.post(reverse("tickets:saved_view_delete", args=[view.pk])).status_code == 404
+    assert other.post(reverse("tickets:saved_view_delete", args=[view.pk + 1000])).status_code == 404
     assert SavedView.objects.filter(pk=view.pk).exists()
     customer = login(customer_a)
     assert customer.post(reverse("tickets:saved_view_create"), {"name": "x"}).status_code == 403

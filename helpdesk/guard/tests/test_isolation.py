@@ -36,14 +36,15 @@ from chat.services import assistant_reply_ensure, conversation_start
 from helpdesk.models import Site, User
 from helpdesk.services import site_create, user_create
 from helpdesk.tenancy import visible_sites
-from integrations.models import WebhookEvent
+from integrations.models import InboundMail, WebhookEvent
 from integrations.services import api_token_create, service_token_create, webhook_create
-from knowledge.models import Article
+from knowledge.models import Article, ArticleDraft
 from knowledge.tasks import index_article, index_conversation, index_ticket
+from macros.models import Macro
 from retrieval.grounding import build_context
 from retrieval.selectors import similar_cases
 from testing.factories import article, closed_conversation, resolved_ticket
-from tickets.models import Comment, Ticket, TicketState
+from tickets.models import Comment, SavedView, Ticket, TicketState
 from tickets.services import ticket_create
 from tickets.triage import ticket_draft_reply, ticket_text
 
@@ -238,16 +239,22 @@ def id_kind(route: str, name: str) -> str | None:
         "user_id": "user",
         "webhook_id": "webhook",
         "token_id": "service_token" if "service-tokens" in route else "token",
+        "ticket_pk": "ticket",
+        "macro_id": "macro",
     }
     if name in named:
         return named[name]
     if name == "pk":
         for prefix, kind in (
             ("tickets/attachments/", "attachment"),
+            ("tickets/queue/views/", "saved_view"),
             ("tickets/", "ticket"),
             ("chat/", "conversation"),
+            ("kb/drafts/", "article_draft"),
             ("kb/", "article"),
             ("integrations/tokens/", "token"),
+            ("integrations/mail/held/", "held_mail"),
+            ("macros/", "macro"),
         ):
             if route.startswith(prefix):
                 return kind
@@ -387,8 +394,24 @@ def site_a_objects(site_a, customer_a, engineer_a, admin_user, settings, tmp_pat
     service = service_token_create(site=site_a, name="Alder RMM", created_by=admin_user)
     hook_url, events = "https://hooks.alder.example/hd", WebhookEvent.values[:1]
     webhook = webhook_create(site=site_a, url=hook_url, events=events, created_by=admin_user)
+    macro = Macro.objects.create(site=site_a, name="Alder printer reset", body="Hi {requester_first_name}")
+    view = SavedView.objects.create(owner=engineer_a, name="Alder's due today", query="due_today=on")
+    draft = ArticleDraft.objects.create(site=site_a, title="Alder printer jams", body="Clean the roller.")
+    held = InboundMail.objects.create(
+        message_key="<held@alder.example>",
+        site=site_a,
+        sender="stranger@example.com",
+        subject="Alder printer",
+        raw=b"Subject: Alder printer\r\n\r\nJammed.",
+        status=InboundMail.Status.HELD,
+        reason="stranger@example.com is not a customer of Alder.",
+    )
     return {
         "ticket": ticket.pk,
+        "macro": macro.pk,
+        "saved_view": view.pk,
+        "article_draft": draft.pk,
+        "held_mail": held.pk,
         "attachment": ticket.attachments.get().pk,
         "conversation": conversation.pk,
         "message": question.pk,
