@@ -110,14 +110,21 @@ def summary_messages(title: str, turns: Sequence[Turn]) -> list[dict[str, str]]:
     ]
 
 
-def parse_summary(content: str) -> dict:
-    """The structured summary, checked field by field: broken JSON or wrong types are AIUnavailable."""
+def json_object(content: str, what: str) -> dict:
+    """A structured answer's JSON object; broken JSON or another type is AIUnavailable (the fallback
+    answers)."""
     try:
         answer = json.loads(content)
     except json.JSONDecodeError as error:
-        raise AIUnavailable(f"malformed summary JSON: {error}") from error
+        raise AIUnavailable(f"malformed {what} JSON: {error}") from error
     if not isinstance(answer, dict):
-        raise AIUnavailable("malformed summary answer: not an object")
+        raise AIUnavailable(f"malformed {what} answer: not an object")
+    return answer
+
+
+def parse_summary(content: str) -> dict:
+    """The structured summary, checked field by field: broken JSON or wrong types are AIUnavailable."""
+    answer = json_object(content, "summary")
     fields = {name: answer.get(name) for name in ("problem", "state", "next_step")}
     tried = answer.get("tried")
     if not all(isinstance(value, str) for value in fields.values()) or not isinstance(tried, list):
@@ -445,12 +452,7 @@ def parse_triage(
     fallback answers); a value outside what the schema allows is repaired and named as a defect: an
     unknown category or a confidence outside 0..1 leaves the ticket to a human, an unknown priority is
     dropped, a source id that was not retrieved is dropped."""
-    try:
-        answer = json.loads(content)
-    except json.JSONDecodeError as error:
-        raise AIUnavailable(f"malformed triage JSON: {error}") from error
-    if not isinstance(answer, dict):
-        raise AIUnavailable("malformed triage answer: not an object")
+    answer = json_object(content, "triage")
     category, priority = answer.get("category"), answer.get("priority")
     confidence, needs_human = answer.get("confidence"), answer.get("needs_human")
     tags, source_ids = answer.get("tags", []), answer.get("sources", [])

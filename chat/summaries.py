@@ -5,11 +5,10 @@ happened, where it stands, whose move it is.
 
 from __future__ import annotations
 
-from django.utils import timezone
-
 from ai.base import Turn
 from ai.providers import get_provider
 from chat.models import Conversation, ConversationSummary, Message
+from helpdesk.models import StoredSummary
 
 # Customer, assistant and engineer messages before a conversation gets a summary.
 SUMMARY_MIN_MESSAGES = 4
@@ -51,15 +50,6 @@ def conversation_summarize(*, conversation_id: int, provider=None) -> Conversati
     )
     summary, _ = ConversationSummary.objects.update_or_create(
         conversation=conversation,
-        defaults={
-            "problem": result.problem,
-            "tried": result.tried,
-            "state": result.state,
-            "next_step": result.next_step,
-            "extractive": result.extractive,
-            "provider": result.answered_by,
-            "turns": len(turns),
-            "generated_at": timezone.now(),
-        },
+        defaults=StoredSummary.fields_from(result, turns=len(turns)),
     )
     return summary

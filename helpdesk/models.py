@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils import timezone
 
 
 class Site(models.Model):
@@ -145,3 +146,35 @@ class RateLimitWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.window_start:%H:%M:%S}: {self.count}"
+
+
+class StoredSummary(models.Model):
+    """What a summary for engineers stores (tickets.TicketSummary, chat.ConversationSummary): the
+    provider's four parts, who wrote them, how much history they read and when. `extractive` marks a
+    summary quoted from the history rather than written by a model."""
+
+    problem = models.TextField()
+    tried = models.JSONField(default=list, blank=True)
+    state = models.TextField(blank=True)
+    next_step = models.TextField(blank=True)
+    extractive = models.BooleanField(default=True)
+    provider = models.CharField(max_length=40, blank=True)
+    turns = models.PositiveIntegerField(default=0, help_text="How many entries of the history it read")
+    generated_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def fields_from(result, *, turns: int) -> dict:
+        """The stored fields of a provider's SummaryResult (ai.base), generated now."""
+        return {
+            "problem": result.problem,
+            "tried": result.tried,
+            "state": result.state,
+            "next_step": result.next_step,
+            "extractive": result.extractive,
+            "provider": result.answered_by,
+            "turns": turns,
+            "generated_at": timezone.now(),
+        }

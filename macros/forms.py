@@ -3,12 +3,13 @@ from django import forms
 from macros.models import MACRO_STATES
 from macros.placeholders import PLACEHOLDERS, unknown_placeholders
 from macros.services import unknown_placeholder_message
+from tickets.forms import BootstrapForm
 from tickets.models import Category, Priority
 
 PLACEHOLDER_HELP = "Placeholders: " + ", ".join(f"{{{name}}} ({what})" for name, what in PLACEHOLDERS.items())
 
 
-class MacroForm(forms.Form):
+class MacroForm(BootstrapForm):
     """Input of the macro editor; the view passes the sites the user may write for."""
 
     name = forms.CharField(max_length=120)
@@ -38,15 +39,6 @@ class MacroForm(forms.Form):
         if not allow_global:
             self.fields["site"].required = True
             self.fields["site"].empty_label = None
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs.setdefault("class", css)
 
     def clean_body(self):
         body = self.cleaned_data["body"]

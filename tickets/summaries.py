@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ai.base import Turn
 from ai.providers import get_provider
+from helpdesk.models import StoredSummary
 from tickets.models import Comment, Ticket, TicketEvent, TicketState, TicketSummary
 
 # A ticket with fewer replies and notes than this reads faster than its summary would.
@@ -61,15 +62,6 @@ def ticket_summarize(*, ticket_id: int, provider=None) -> TicketSummary | None:
     )
     summary, _ = TicketSummary.objects.update_or_create(
         ticket=ticket,
-        defaults={
-            "problem": result.problem,
-            "tried": result.tried,
-            "state": result.state,
-            "next_step": result.next_step,
-            "extractive": result.extractive,
-            "provider": result.answered_by,
-            "turns": len(turns),
-            "generated_at": timezone.now(),
-        },
+        defaults=StoredSummary.fields_from(result, turns=len(turns)),
     )
     return summary

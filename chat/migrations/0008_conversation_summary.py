@@ -5,25 +5,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chat', '0007_rate_limit_window_to_helpdesk'),
+        ("chat", "0007_rate_limit_window_to_helpdesk"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ConversationSummary',
+            name="ConversationSummary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('problem', models.TextField()),
-                ('tried', models.JSONField(blank=True, default=list)),
-                ('state', models.TextField(blank=True)),
-                ('next_step', models.TextField(blank=True)),
-                ('extractive', models.BooleanField(default=True)),
-                ('provider', models.CharField(blank=True, max_length=40)),
-                ('turns', models.PositiveIntegerField(default=0)),
-                ('generated_at', models.DateTimeField()),
-                ('conversation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='summary', to='chat.conversation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("problem", models.TextField()),
+                ("tried", models.JSONField(blank=True, default=list)),
+                ("state", models.TextField(blank=True)),
+                ("next_step", models.TextField(blank=True)),
+                ("extractive", models.BooleanField(default=True)),
+                ("provider", models.CharField(blank=True, max_length=40)),
+                (
+                    "turns",
+                    models.PositiveIntegerField(
+                        default=0, help_text="How many entries of the history it read"
+                    ),
+                ),
+                ("generated_at", models.DateTimeField()),
+                (
+                    "conversation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="summary",
+                        to="chat.conversation",
+                    ),
+                ),
             ],
         ),
     ]
