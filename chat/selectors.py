@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, OuterRef, Q, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 
@@ -435,26 +436,23 @@ def incident_types_for_site(*, site) -> list[IncidentSpec]:
 def requester_conversations(*, ticket: Ticket, limit: int) -> list[HistoryItem]:
     """The ticket requester's recent chats on its site, newest first, leaving out the ones the ticket
     came from (registered with tickets.selectors as requester history)."""
+    opening = Message.objects.filter(
+        conversation=OuterRef("pk"), author_kind=Message.Author.CUSTOMER
+    ).order_by("seq")
     conversations = (
         Conversation.objects.filter(site_id=ticket.site_id, customer_id=ticket.requester_id)
         .exclude(ticket_id=ticket.pk)
+        .annotate(opening=Coalesce(Subquery(opening.values("body")[:1]), Value(""), output_field=TextField()))
         .order_by("-created_at")[:limit]
     )
-    opening: dict[int, str] = {}
-    for conversation_id, body in (
-        Message.objects.filter(conversation__in=conversations, author_kind=Message.Author.CUSTOMER)
-        .order_by("conversation_id", "seq")
-        .values_list("conversation_id", "body")
-    ):
-        opening.setdefault(conversation_id, body)
     return [
         HistoryItem(
             kind="conversation",
-            title=c.subject or opening.get(c.pk, "")[:80] or f"Chat {c.pk}",
+            title=c.subject or c.opening[:80] or f"Chat {c.pk}",
             url=reverse("chat:conversation", args=[c.pk]),
             created_at=c.created_at,
             state=c.get_state_display(),
-            text=f"{c.subject}\n{opening.get(c.pk, '')}",
+            text=f"{c.subject}\n{c.opening}",
         )
         for c in conversations
     ]

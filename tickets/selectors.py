@@ -343,14 +343,17 @@ def ticket_priority_chosen(ticket: Ticket) -> bool:
 SAME_FIX_POOL = 3
 
 
-def similar_cases_for_ticket(*, ticket: Ticket, k: int = 5) -> list[retrieval_types.Case]:
+def similar_cases_for_ticket(
+    *, ticket: Ticket, k: int = 5, embedder: RememberingEmbedder | None = None
+) -> list[retrieval_types.Case]:
     """Past cases of the ticket's own site (plus the global KB) like this one, leaving the ticket out;
     cases recording the same fix are shown once, with how many more said the same. The site's own
     classifier, when it has one, lifts cases of the categories it reads in the ticket."""
     from tickets.classifier import classify  # the classifier reads tickets through these selectors
 
     text = ticket_text(ticket)
-    embedder = RememberingEmbedder(get_embedder())  # the classifier and the search embed the text once
+    # The classifier and the search (and the page's other panels, when it passes one) embed the text once.
+    embedder = embedder or RememberingEmbedder(get_embedder())
     classification = classify(site=ticket.site_id, text=text, embedder=embedder)
     cases = similar_cases(
         site=ticket.site_id,
@@ -435,6 +438,8 @@ class HistoryItem:
 RequesterHistory = Callable[..., list[HistoryItem]]
 _REQUESTER_HISTORY: list[RequesterHistory] = []
 REQUESTER_HISTORY_ITEMS = 8
+# An earlier case is judged on its title and opening: the page embeds up to 8 of them on each view.
+HISTORY_TEXT_CHARS = 300
 
 
 def register_requester_history(source: RequesterHistory) -> None:
@@ -445,7 +450,9 @@ def register_requester_history(source: RequesterHistory) -> None:
         _REQUESTER_HISTORY.append(source)
 
 
-def requester_history(*, ticket: Ticket, limit: int = REQUESTER_HISTORY_ITEMS) -> list[HistoryItem]:
+def requester_history(
+    *, ticket: Ticket, limit: int = REQUESTER_HISTORY_ITEMS, embedder: RememberingEmbedder | None = None
+) -> list[HistoryItem]:
     """The requester's other recent tickets and chats on the ticket's site, newest first, those about
     the same problem marked `similar`: their text is at least as close to this ticket's as the
     embedder's calibrated cut-off between related and unrelated text (retrieval.grounding). For the
@@ -473,7 +480,10 @@ def requester_history(*, ticket: Ticket, limit: int = REQUESTER_HISTORY_ITEMS) -
     items = sorted(items, key=lambda item: item.created_at, reverse=True)[:limit]
     if not items:
         return []
-    vectors = np.asarray(get_embedder().embed([ticket_text(ticket), *(item.text for item in items)]))
+    embedder = embedder or RememberingEmbedder(get_embedder())
+    vectors = np.asarray(
+        embedder.embed([ticket_text(ticket), *(item.text[:HISTORY_TEXT_CHARS] for item in items)])
+    )
     closeness = vectors[1:] @ vectors[0]
     cutoff = similarity_cutoff()
     return [

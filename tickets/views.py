@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from ai.base import AIUnavailable
 from helpdesk.ratelimit import RateLimited, rate_limit_hit, too_many_requests
 from helpdesk.tenancy import visible_sites
+from retrieval.embedders import RememberingEmbedder, get_embedder
 from tickets import queue as queue_tools
 from tickets import selectors, services
 from tickets.duplicates import open_duplicates_for
@@ -134,7 +135,8 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return render(request, "tickets/detail_customer.html", context)
     engineers = selectors.engineers_covering(site=ticket.site_id)
-    history = selectors.requester_history(ticket=ticket)
+    embedder = RememberingEmbedder(get_embedder())  # the ticket's text is embedded once for the page
+    history = selectors.requester_history(ticket=ticket, embedder=embedder)
     context.update(
         events=selectors.events_for(ticket=ticket, user=user),
         assign_form=AssignForm(engineers=engineers, initial={"assignee": ticket.assignee_id}),
@@ -146,7 +148,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
         ),
         can_assign=ticket.state in OPEN_STATES,
-        similar_cases=selectors.similar_cases_for_ticket(ticket=ticket),
+        similar_cases=selectors.similar_cases_for_ticket(ticket=ticket, embedder=embedder),
         requester_history=history,
         summary=selectors.ticket_summary_for(ticket=ticket),
         history_similar=sum(item.similar for item in history),

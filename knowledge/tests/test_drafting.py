@@ -141,7 +141,7 @@ def test_another_sites_article_does_not_cover_a_cluster(site_a, site_b, history_
 
 
 def test_publishing_creates_an_indexed_article_the_tickets_link_to(
-    site_a, engineer_a, history_a, queued_tasks
+    login, site_a, engineer_a, history_a, queued_tasks
 ):
     draft = _draft_of(services.article_drafts_propose(site=site_a), history_a["spooler"])
 
@@ -155,6 +155,8 @@ def test_publishing_creates_an_indexed_article_the_tickets_link_to(
     draft.refresh_from_db()
     assert draft.state == ArticleDraft.State.PUBLISHED and draft.article == published
     assert list(selectors.articles_for_ticket(history_a["spooler"][0].pk)) == [published]
+    page = login(engineer_a).get(f"/tickets/{history_a['spooler'][0].pk}/").content.decode()
+    assert f'href="/kb/{published.pk}/"' in page.split('data-testid="ticket-articles"')[1].split("</div>")[0]
     with pytest.raises(services.DraftAlreadyReviewed):
         services.article_draft_dismiss(draft=draft, reviewer=engineer_a)
 
