@@ -178,3 +178,29 @@ class StoredSummary(models.Model):
             "turns": turns,
             "generated_at": timezone.now(),
         }
+
+
+class AuditEntry(models.Model):
+    """One change an admin or engineer made through the product's admin pages: who, when, to what, and
+    the fields before and after. Plain ids and a repr, not foreign keys to the changed row, so the record
+    outlives it; the site is kept so a site-scoped reader only ever sees its own site's entries."""
+
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=40, help_text="created, changed, deleted, invited, deactivated...")
+    object_type = models.CharField(max_length=60, help_text="app_label.model of the changed row")
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=200)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["site", "-created_at"]),
+            models.Index(fields=["object_type", "object_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.action} {self.object_type}:{self.object_id}"
