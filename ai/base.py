@@ -115,6 +115,38 @@ class SummaryResult:
     defects: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class ArticleCase:
+    """One resolved ticket or closed chat a KB article is written from: its citation key
+    (`ticket:12`), title, the customer's problem and the fix."""
+
+    key: str
+    title: str
+    problem: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class ArticleStep:
+    text: str
+    sources: tuple[str, ...] = ()  # citation keys of the cases the step comes from
+
+
+@dataclass(frozen=True)
+class ArticleResult:
+    """A KB article drafted from a cluster of resolved cases. `extractive` says every line is quoted
+    from the cases (offline) rather than written by a model; `sources` are the cases it cites."""
+
+    title: str
+    symptoms: tuple[str, ...]
+    steps: tuple[ArticleStep, ...]
+    sources: tuple[str, ...]
+    extractive: bool
+    usage: Usage = field(default_factory=Usage)
+    answered_by: str = ""
+    defects: tuple[str, ...] = ()
+
+
 class Provider(Protocol):
     name: str
     model: str
@@ -155,4 +187,11 @@ class Provider(Protocol):
 
     def summarize(self, *, site: Site, title: str, turns: Sequence[Turn]) -> SummaryResult:
         """Summarize a ticket's or conversation's history (oldest turn first) for engineers."""
+        ...
+
+    def write_article(
+        self, *, site: Site, cases: Sequence[ArticleCase], extractive: ArticleResult
+    ) -> ArticleResult:
+        """A KB article from resolved cases that share a problem and a fix; `extractive` is the
+        offline draft (knowledge.drafting makes it with the embedder), kept when no model writes one."""
         ...

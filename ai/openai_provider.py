@@ -27,6 +27,9 @@ from django.conf import settings
 from ai.base import (
     AIUnavailable,
     AnswerRejected,
+    ArticleCase,
+    ArticleResult,
+    ArticleStep,
     CategorizeResult,
     Defect,
     DraftResult,
@@ -132,6 +135,94 @@ def parse_summary(content: str) -> dict:
     return {
         **{k: v.strip() for k, v in fields.items()},
         "tried": [str(t).strip() for t in tried if str(t).strip()][:5],
+    }
+
+
+ARTICLE_MAX_TOKENS = 700
+ARTICLE_MAX_SYMPTOMS = 3
+ARTICLE_MAX_STEPS = 6
+ARTICLE_INSTRUCTIONS = """You write knowledge-base articles that customers of an IT helpdesk read,
+from resolved support cases of one client company that share a problem and a fix. Using ONLY the numbered
+cases, give a short title that names the problem, up to 3 symptoms as a customer notices them, and up to 6
+steps that fix it, in the order they are done. Every step lists the ids of the cases it comes from. Never
+invent a step, a case or an id. Leave out people's names, greetings and what happened on one visit only."""
+ARTICLE_SCHEMA = {
+    "name": "kb_article",
+    "strict": True,
+    "schema": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["title", "symptoms", "steps"],
+        "properties": {
+            "title": {"type": "string"},
+            "symptoms": {"type": "array", "items": {"type": "string"}, "maxItems": ARTICLE_MAX_SYMPTOMS},
+            "steps": {
+                "type": "array",
+                "maxItems": ARTICLE_MAX_STEPS,
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["text", "sources"],
+                    "properties": {
+                        "text": {"type": "string"},
+                        "sources": {"type": "array", "items": {"type": "integer"}},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def article_messages(cases: Sequence[ArticleCase]) -> list[dict[str, str]]:
+    """The cluster's cases as quoted data, numbered from 1 (the ids the steps cite)."""
+    notice = DATA_NOTICE.replace(
+        "The customer's message is quoted between <ticket> and </ticket>, and each retrieved source between "
+        "<source> and </source>",
+        "Each case is quoted between <case> and </case>",
+    )
+    blocks = [
+        f'<case id="{n}">\ntitle: {quote(case.title)}\nproblem: {quote(case.problem)}\n'
+        f"fix: {quote(case.fix)}\n</case>"
+        for n, case in enumerate(cases, start=1)
+    ]
+    return [
+        {"role": "system", "content": f"{ARTICLE_INSTRUCTIONS}\n\n{notice}"},
+        {"role": "user", "content": "<cases>\n" + "\n".join(blocks) + "\n</cases>"},
+    ]
+
+
+def parse_article(content: str, cases: Sequence[ArticleCase]) -> dict:
+    """The structured article, checked field by field. Broken JSON or wrong types are AIUnavailable; a
+    case id that was not given is dropped (SOURCE_OUT_OF_BOUNDS), and a step left citing no case is
+    dropped (UNCITED): an article's steps are the cases' fixes, never the model's own."""
+    answer = json_object(content, "article")
+    title, symptoms, steps = answer.get("title"), answer.get("symptoms"), answer.get("steps")
+    if not isinstance(title, str) or not isinstance(symptoms, list) or not isinstance(steps, list):
+        raise AIUnavailable("malformed article answer: wrong field types")
+    defects: list[str] = []
+    kept: list[ArticleStep] = []
+    for step in steps[:ARTICLE_MAX_STEPS]:
+        if not isinstance(step, dict) or not isinstance(step.get("text"), str):
+            raise AIUnavailable("malformed article answer: a step is not text")
+        keys: list[str] = []
+        for cid in step.get("sources") or []:
+            valid = isinstance(cid, int) and not isinstance(cid, bool) and 1 <= cid <= len(cases)
+            if not valid:
+                defects.append(Defect.SOURCE_OUT_OF_BOUNDS)
+            elif cases[cid - 1].key not in keys:
+                keys.append(cases[cid - 1].key)
+        if not keys:
+            defects.append(Defect.UNCITED)
+        elif step["text"].strip():
+            kept.append(ArticleStep(step["text"].strip(), tuple(keys)))
+    cited = [key for step in kept for key in step.sources]
+    return {
+        "title": title.strip()[:200],
+        "symptoms": tuple(str(s).strip() for s in symptoms[:ARTICLE_MAX_SYMPTOMS] if str(s).strip()),
+        "steps": tuple(kept),
+        "sources": tuple(dict.fromkeys(cited)),
+        "defects": tuple(dict.fromkeys(defects)),
     }
 
 
@@ -300,6 +391,36 @@ class OpenAIProvider:
         if not answer["problem"]:
             raise AnswerRejected("empty summary", defects=[Defect.EMPTY], usage=usage)
         return SummaryResult(**answer, extractive=False, usage=usage)
+
+    def write_article(
+        self, *, site, cases: Sequence[ArticleCase], extractive: ArticleResult
+    ) -> ArticleResult:
+        """One grounded call with a strict schema. An article with no title or no cited step, or one cut
+        at the token limit, is rejected: the extractive draft (the guard's fallback) is kept."""
+        messages = article_messages(cases)
+        response = self.call_with_retries(
+            lambda: self.client.chat.completions.create(
+                model=self.model,
+                messages=messages,
+                temperature=0,
+                max_tokens=ARTICLE_MAX_TOKENS,
+                response_format={"type": "json_schema", "json_schema": ARTICLE_SCHEMA},
+            )
+        )
+        choice = response.choices[0] if response.choices else None
+        if choice is None:
+            raise AIUnavailable("no usable article (no choices)")
+        content = choice.message.content or ""
+        usage = Usage(count_tokens(render_prompt(messages)), count_tokens(content))
+        if choice.finish_reason == "length":
+            raise AnswerRejected("article cut at the token limit", defects=[Defect.TRUNCATED], usage=usage)
+        answer = parse_article(content, cases)
+        if not answer["title"]:
+            raise AnswerRejected("article without a title", defects=[Defect.EMPTY], usage=usage)
+        if not answer["steps"]:
+            defects = [*answer["defects"], Defect.UNCITED]
+            raise AnswerRejected("no step of the article cites a case", defects=defects, usage=usage)
+        return ArticleResult(**answer, extractive=False, usage=usage)
 
     def draft_reply(
         self,

@@ -205,6 +205,16 @@ class GuardedProvider:
             conversation_id=conversation_id,
         )
 
+    def write_article(self, *, site, cases, extractive):
+        """A KB draft's article: one grounded call, and the extractive draft on any failure."""
+        return self.attempt(
+            lambda provider: provider.write_article(site=site, cases=cases, extractive=extractive),
+            site=site,
+            purpose=AIInteraction.Purpose.ARTICLE,
+            sources=lambda result: list(result.sources),
+            refused=lambda result: False,
+        )
+
     def draft_reply(
         self,
         *,

@@ -93,6 +93,8 @@ def conversation_start(
     message = message_post(
         site=site, conversation=conversation, author=customer, body=body, client_key=client_key
     )
+    if not site.assistant_enabled:  # the site turned its assistant off: a person answers from the start
+        conversation_escalate(site=site, conversation=conversation, user=customer)
     return conversation, message
 
 
@@ -131,9 +133,11 @@ def message_post(
 
 
 def _assistant_answers(conversation: Conversation) -> bool:
-    """The assistant answers until the customer decides, and stops once an engineer has joined in."""
+    """The assistant answers until the customer decides, and stops once an engineer has joined in (or
+    the site turns it off)."""
     return (
         conversation.assistant_active
+        and conversation.site.assistant_enabled
         and not conversation.messages.filter(author_kind=Message.Author.ENGINEER).exists()
     )
 

@@ -76,8 +76,11 @@ INSTALLED_APPS = [
     "retrieval",
     "chat",
     "macros",
+    "people",
+    "insights",
     "evals",
     "demo",
+    "administration",
 ]
 
 MIDDLEWARE = [
@@ -162,7 +165,10 @@ MEDIA_URL = "media/"
 CHAT_MESSAGE_MAX_LENGTH = env_number("CHAT_MESSAGE_MAX_LENGTH", 4000)
 # An assistant answer claimed longer ago than this is taken over by the next worker (a crashed one).
 CHAT_REPLY_TIMEOUT_SECONDS = env_number("CHAT_REPLY_TIMEOUT_SECONDS", 120)
-CHAT_FEED_POLL_SECONDS = env_number("CHAT_FEED_POLL_SECONDS", 0.5, kind=float)
+# Feeds wake on NOTIFY (chat/listener.py); this is only the safety re-read, for a notification missed.
+CHAT_FEED_POLL_SECONDS = env_number("CHAT_FEED_POLL_SECONDS", 5.0, kind=float)
+# Threads per process generating answers: CPU-bound with the offline provider, so about one per core.
+CHAT_ANSWER_THREADS = env_number("CHAT_ANSWER_THREADS", 2)
 CHAT_FEED_MAX_SECONDS = env_number("CHAT_FEED_MAX_SECONDS", 300, kind=float)
 # Per-user fixed windows (requests, seconds), counted in the database so every process shares them.
 RATE_LIMITS = {
@@ -182,6 +188,7 @@ TICKET_ATTACHMENT_MAX_PIXELS = env_number("TICKET_ATTACHMENT_MAX_PIXELS", 25_000
 AVATAR_MAX_BYTES = env_number("AVATAR_MAX_BYTES", 3 * 1024 * 1024)
 AVATAR_MAX_PIXELS = env_number("AVATAR_MAX_PIXELS", 24_000_000)
 HELPDESK_BASE_URL = os.environ.get("HELPDESK_BASE_URL", "http://localhost:8000")  # links in emails
+PEOPLE_INVITATION_DAYS = env_number("PEOPLE_INVITATION_DAYS", 7)  # how long an emailed invitation link works
 TICKET_REOPEN_WINDOW_DAYS = env_number("TICKET_REOPEN_WINDOW_DAYS", 14)
 # Webhook hosts exempt from the internal-address refusal (docs/security.md), e.g. a receiver on the LAN.
 WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", "")
@@ -245,6 +252,8 @@ AI_UNCITED_REPLY = os.environ.get("AI_UNCITED_REPLY", "fallback")
 if AI_UNCITED_REPLY not in ("fallback", "refuse"):
     raise ImproperlyConfigured(f"AI_UNCITED_REPLY must be fallback or refuse, got {AI_UNCITED_REPLY!r}")
 EMBEDDER = os.environ.get("EMBEDDER", "local")
+# The local embedder's engine: numpy, onnx or onnx-int8 (docs/retrieval.md, "The local embedder").
+LOCAL_EMBEDDER_RUNTIME = os.environ.get("LOCAL_EMBEDDER_RUNTIME", "numpy")
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {

@@ -26,6 +26,9 @@ urlpatterns = [
     path("chat/", include("chat.urls")),
     path("macros/", include("macros.urls")),
     path("integrations/", include("integrations.urls")),
+    path("insights/", include("insights.urls")),
+    path("manage/", include("administration.urls")),
+    path("", include("people.urls")),  # manage/people/... and accounts/invitation/<token>/
     path("profile/", views.profile, name="profile"),
     path("profile/avatar/", views.profile_avatar, name="profile_avatar"),
     path("profile/password/", views.profile_password, name="profile_password"),

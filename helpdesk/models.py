@@ -4,6 +4,10 @@ from django.db import models
 from django.utils import timezone
 
 
+def weekdays() -> list[int]:
+    return [0, 1, 2, 3, 4]
+
+
 class Site(models.Model):
     """A client company of the MSP: the tenant every ticket, chat and document belongs to."""
 
@@ -15,6 +19,21 @@ class Site(models.Model):
     contact_phone = models.CharField(max_length=40, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set on the product's site page (administration); blank or null means "as before" everywhere.
+    time_zone = models.CharField(max_length=64, blank=True, help_text="blank: the TIME_ZONE setting")
+    business_hours_start = models.TimeField(null=True, blank=True, help_text="blank: round the clock")
+    business_hours_end = models.TimeField(null=True, blank=True)
+    business_days = ArrayField(
+        models.PositiveSmallIntegerField(),
+        default=weekdays,
+        blank=True,
+        help_text="0 = Monday ... 6 = Sunday",
+    )
+    assistant_enabled = models.BooleanField(default=True, help_text="off: chats go straight to a person")
+    auto_triage_enabled = models.BooleanField(default=True, help_text="off: every ticket waits for a human")
+    auto_triage_confidence = models.FloatField(
+        null=True, blank=True, help_text="blank: the provider's own rule (ai.offline.AUTO_TRIAGE_CONFIDENCE)"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -89,6 +108,7 @@ class AIInteraction(models.Model):
         DRAFT = "draft", "Reply draft"
         CHAT = "chat", "Chat answer"
         SUMMARY = "summary", "Summary"
+        ARTICLE = "article", "KB article draft"
 
     class Outcome(models.TextChoices):
         OK = "ok", "OK"

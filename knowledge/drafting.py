@@ -1,12 +1,14 @@
 """KB drafts that grow from resolved work: cluster a site's recent resolved tickets and closed chats that
 share a problem and a fix, and draft one article per cluster that no article covers yet.
 
-Offline and extractive (no OpenAI call): each case is embedded as "title, problem, fix" with the local
-embedder and clustered by average-linkage agglomerative clustering on cosine distance; the draft's
-title is the most central case's title, its symptoms the problem sentences most shared across the
-cluster, its steps the fix sentences most shared, and it cites every member. The thresholds are
-derived from the demo data's labelled archetypes (`manage.py kb_drafts_calibrate`,
-docs/knowledge-drafts.md). Writes go through knowledge.services.
+Each case is embedded as "title, problem, fix" with the local embedder and clustered by average-linkage
+agglomerative clustering on cosine distance. The extractive draft (offline, and the fallback on any AI
+failure) takes the most central case's title, the problem sentences most shared across the cluster as
+symptoms and the fix sentences most shared as steps. With OpenAI configured, one grounded call writes the
+article from the members instead (`ai.openai_provider.write_article`: every step cites the cases it comes
+from). Either way the draft cites every member. The thresholds are derived from the demo data's labelled
+archetypes (`manage.py kb_drafts_calibrate`, docs/knowledge-drafts.md). Writes go through
+knowledge.services.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from ai.base import ArticleCase, ArticleResult, ArticleStep
+from ai.providers import get_provider
 from chat.models import Conversation, Message
 from helpdesk.models import Site
 from helpdesk.tenancy import scope_to_site
@@ -64,13 +68,17 @@ class Case:
     def text(self) -> str:
         return case_text(self.title, self.problem, self.resolution)
 
+    @property
+    def key(self) -> str:
+        return f"{self.source_type}:{self.source_id}"
+
 
 def case_text(title: str, problem: str, resolution: str) -> str:
     """What a case is embedded as for clustering: the same for the job and the calibration."""
     return f"{title}\nProblem: {problem.strip()}\nFix: {resolution.strip()}"[:MAX_EMBED_CHARS]
 
 
-def recent_cases(*, site: Site, days: int = RECENT_DAYS) -> list[Case]:
+def recent_cases(*, site: Site, days: float = RECENT_DAYS) -> list[Case]:
     """The site's tickets resolved and chats closed in the last `days` days, with a resolution."""
     since = timezone.now() - timedelta(days=days)
     tickets = scope_to_site(
@@ -191,8 +199,10 @@ def _citation(case: Case) -> str:
     return f"[chat #{case.source_id}]({reverse('chat:conversation', args=[case.source_id])})"
 
 
-def draft_body(cases: list[Case], *, embedder: Embedder, background: list[Case] = ()) -> str:
-    """Extractive body: the cluster's most shared, least generic problem and fix sentences, and citations."""
+def extractive_article(
+    cases: list[Case], *, title: str, embedder: Embedder, background: list[Case] = ()
+) -> ArticleResult:
+    """The cluster's most shared, least generic problem and fix sentences, quoted as they were written."""
     symptoms = shared_sentences(
         [c.problem for c in cases],
         embedder=embedder,
@@ -205,10 +215,46 @@ def draft_body(cases: list[Case], *, embedder: Embedder, background: list[Case] 
         limit=MAX_STEPS,
         background=[c.resolution for c in background],
     )
-    lines = ["## Symptoms", "", *(f"- {s}" for s in symptoms), "", "## Steps", ""]
-    lines += [f"{n}. {s}" for n, s in enumerate(steps, 1)]
+    return ArticleResult(
+        title=title,
+        symptoms=tuple(symptoms),
+        steps=tuple(ArticleStep(s) for s in steps),
+        sources=tuple(c.key for c in cases),
+        extractive=True,
+    )
+
+
+_MEMBER_LINK = r"\[(?:ticket|chat) #\d+\]\([^)\s]*\)"
+_STEP_CITATION_RE = re.compile(rf" \((?:{_MEMBER_LINK})(?:, {_MEMBER_LINK})*\)")
+_BASED_ON_RE = re.compile(rf"\n*^Based on {_MEMBER_LINK}(?:, {_MEMBER_LINK})*\.[ \t]*$", re.MULTILINE)
+
+
+def published_body(body: str) -> str:
+    """The reviewed body as customers read it: without the links to the cluster's tickets and chats,
+    which only engineers can open (the draft keeps its members, so the provenance is not lost)."""
+    return _BASED_ON_RE.sub("", _STEP_CITATION_RE.sub("", body)).rstrip()
+
+
+def article_body(article: ArticleResult, cases: list[Case]) -> str:
+    """The draft's markdown: symptoms, numbered steps (each with the cases a model said it comes from),
+    and every member cited."""
+    by_key = {c.key: c for c in cases}
+    lines = ["## Symptoms", "", *(f"- {s}" for s in article.symptoms), "", "## Steps", ""]
+    for n, step in enumerate(article.steps, 1):
+        cited = [_citation(by_key[key]) for key in step.sources if key in by_key]
+        lines.append(f"{n}. {step.text}" + (f" ({', '.join(cited)})" if cited else ""))
     lines += ["", "Based on " + ", ".join(_citation(c) for c in cases) + "."]
     return "\n".join(lines)
+
+
+def written_article(
+    cases: list[Case], *, site: Site, title: str, embedder: Embedder, background: list[Case], provider=None
+) -> ArticleResult:
+    """The article for a cluster: the configured provider's, with the extractive draft as the offline
+    answer and the fallback when the model fails (the guard logs the call)."""
+    extractive = extractive_article(cases, title=title, embedder=embedder, background=background)
+    members = [ArticleCase(c.key, c.title, c.problem, c.resolution) for c in cases]
+    return (provider or get_provider()).write_article(site=site, cases=members, extractive=extractive)
 
 
 def covering_article(*, site: Site, centroid: np.ndarray, model_name: str) -> tuple[Article | None, float]:
@@ -250,9 +296,10 @@ def is_known(members: set[str], known: list[set[str]]) -> bool:
 
 
 def propose_clusters(
-    *, site: Site, days: int = RECENT_DAYS, embedder: Embedder | None = None
+    *, site: Site, days: float = RECENT_DAYS, embedder: Embedder | None = None, provider=None
 ) -> list[ClusterDraft]:
-    """The new clusters of `site` as drafts (or near-duplicate flags); nothing is written."""
+    """The new clusters of `site` as drafts (or near-duplicate flags); nothing is written but the AI
+    log of each article's call."""
     embedder = embedder or get_embedder()
     cases = recent_cases(site=site, days=days)
     if len(cases) < MIN_CLUSTER_SIZE:
@@ -281,6 +328,13 @@ def propose_clusters(
             )
             continue
         outside = [c for i, c in enumerate(cases) if labels[i] != label][:MAX_BACKGROUND_CASES]
-        body = draft_body(members, embedder=embedder, background=outside)
-        proposals.append(ClusterDraft(members, clean_title(central.title), body, category_id))
+        written = written_article(
+            members,
+            site=site,
+            title=clean_title(central.title),
+            embedder=embedder,
+            background=outside,
+            provider=provider,
+        )
+        proposals.append(ClusterDraft(members, written.title, article_body(written, members), category_id))
     return proposals

@@ -309,9 +309,9 @@ def article_drafts_propose(*, site: Site, days: int | None = None) -> list[Artic
     """Cluster the site's recent resolved work and store one draft (or near-duplicate flag) per new
     cluster. Safe to run twice: a cluster mostly inside an existing draft of any state is skipped.
 
-    Embedding and clustering run outside the transaction (no lock held during inference); the writes
-    then lock the site row and re-check the fingerprints, so two overlapping runs cannot both store a
-    cluster."""
+    Embedding, clustering and the article's AI call run outside the transaction (no lock held during
+    inference); the writes then lock the site row and re-check the fingerprints, so two overlapping runs
+    cannot both store a cluster."""
     proposals = drafting.propose_clusters(site=site, days=days or drafting.RECENT_DAYS)
     if not proposals:
         return []
@@ -354,14 +354,15 @@ def _claim_draft(draft: ArticleDraft) -> ArticleDraft:
 def article_draft_publish(
     *, draft: ArticleDraft, reviewer: User, title: str, body: str, category: Category | None
 ) -> Article:
-    """Publish a reviewed draft as an article of its site (indexed on commit by article_create); the
-    draft keeps the article, which is the link from the cluster's tickets to it."""
+    """Publish a reviewed draft as an article of its site (indexed on commit by article_create), without
+    the draft's links to tickets a customer cannot open; the draft keeps the article, which is the link
+    from the cluster's tickets to it."""
     draft = _claim_draft(draft)
     article = article_create(
         site=draft.site,
         author=reviewer,
         title=title,
-        body=body,
+        body=drafting.published_body(body),
         category=category,
         state=Article.State.PUBLISHED,
     )

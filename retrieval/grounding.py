@@ -27,7 +27,7 @@ SOURCE_TOKEN_CAP = 450
 # A source trimmed below this is noise rather than evidence; stop adding sources instead.
 MIN_SOURCE_TOKENS = 40
 
-_MARKER_RE = re.compile(r"</?\s*(?:ticket|sources?|chat)\b[^>]*>", re.IGNORECASE)
+_MARKER_RE = re.compile(r"<\s*/?\s*(?:ticket|sources?|chat|history|cases?)\b[^>]*>", re.IGNORECASE)
 CITATION_RE = re.compile(r"([ \t]*)\[(\d+(?:\s*,\s*\d+)*)\]")
 _KIND_LABELS = {SourceType.TICKET: "resolved ticket", SourceType.TRANSCRIPT: "chat", SourceType.ARTICLE: "KB"}
 

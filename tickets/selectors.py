@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
+from django.conf import settings
 from django.db.models import (
     Avg,
     BigIntegerField,
@@ -74,7 +76,31 @@ def sla_targets_for(*, site: Site, priority: str) -> tuple[int, int]:
 
 def sla_due_times(*, site: Site, priority: str, start: datetime) -> tuple[datetime, datetime]:
     first, resolution = sla_targets_for(site=site, priority=priority)
-    return start + timedelta(minutes=first), start + timedelta(minutes=resolution)
+    return business_deadline(site=site, start=start, minutes=first), business_deadline(
+        site=site, start=start, minutes=resolution
+    )
+
+
+def business_deadline(*, site: Site, start: datetime, minutes: int) -> datetime:
+    """`minutes` of the site's business hours after `start` (in its time zone, on its business days);
+    round the clock when the site has no hours set. Spans are measured in UTC, so a day that changes
+    clocks is counted as it really lasts."""
+    if site.business_hours_start is None or site.business_hours_end is None:
+        return start + timedelta(minutes=minutes)
+    zone = ZoneInfo(site.time_zone or settings.TIME_ZONE)
+    days = set(site.business_days) or set(range(7))
+    remaining, cursor = timedelta(minutes=minutes), start.astimezone(zone)
+    for _ in range(7 * 54):  # a year of weeks: enough for any target, and never an endless loop
+        opens = datetime.combine(cursor.date(), site.business_hours_start, zone)
+        closes = datetime.combine(cursor.date(), site.business_hours_end, zone)
+        if cursor.weekday() in days and cursor < closes:
+            begin = max(cursor, opens).astimezone(UTC)
+            available = closes.astimezone(UTC) - begin
+            if remaining <= available:
+                return begin + remaining
+            remaining -= available
+        cursor = datetime.combine(cursor.date() + timedelta(days=1), time(0), zone)
+    return start + timedelta(minutes=minutes)
 
 
 def overdue_q(now: datetime | None = None, *, prefix: str = "") -> Q:

@@ -7,6 +7,7 @@ ticket is lost: when every provider fails the ticket stays in `new`, flagged for
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
 from dataclasses import dataclass
@@ -103,6 +104,10 @@ def triage_ticket(*, ticket_id: int, provider: GuardedProvider | None = None) ->
     ticket = Ticket.objects.select_related("site", "category").filter(pk=ticket_id).first()
     if ticket is None or _already_triaged(ticket):
         return ticket
+    if not ticket.site.auto_triage_enabled:
+        return _hand_to_human(
+            ticket_id=ticket.pk, reason="Auto-triage is off for this site", unavailable=False
+        )
     provider = provider or get_provider()
     try:
         context, classification = grounding_for(site=ticket.site, text=ticket_text(ticket))
@@ -114,6 +119,7 @@ def triage_ticket(*, ticket_id: int, provider: GuardedProvider | None = None) ->
             classification=classification,
             ticket_id=ticket.pk,
         )
+        result = _with_site_threshold(ticket.site, result)
     except Exception as error:  # retrieval or every provider down: a human triages instead
         if not isinstance(error, AIUnavailable):
             logger.exception("triage of ticket %s failed", ticket.pk)
@@ -169,7 +175,17 @@ def triage_ticket(*, ticket_id: int, provider: GuardedProvider | None = None) ->
     return ticket_auto_assign(ticket=ticket)
 
 
-def _hand_to_human(*, ticket_id: int, reason: str) -> Ticket:
+def _with_site_threshold(site, result):
+    """The site's own bar for a confident triage (administration's site page), on top of the provider's
+    rule: a confidence below it leaves the ticket for a human. Unset (None), the provider's rule alone
+    decides, as before: a calibrated confidence of at least ai.offline.AUTO_TRIAGE_CONFIDENCE (0.5)."""
+    threshold = site.auto_triage_confidence
+    if threshold is None or result.needs_human or result.confidence >= threshold:
+        return result
+    return dataclasses.replace(result, needs_human=True)
+
+
+def _hand_to_human(*, ticket_id: int, reason: str, unavailable: bool = True) -> Ticket:
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
         if _already_triaged(ticket):
@@ -186,7 +202,7 @@ def _hand_to_human(*, ticket_id: int, reason: str) -> Ticket:
             kind=Kind.AI_TRIAGE,
             by_assistant=True,
             message=f"{reason}; left for a human to triage" + (f". {impact['reason']}" if impact else ""),
-            data={"needs_human": True, "unavailable": True, **({"impact": impact} if impact else {})},
+            data={"needs_human": True, "unavailable": unavailable, **({"impact": impact} if impact else {})},
         )
     return ticket
 

@@ -22,15 +22,16 @@ INJECTION = (
 SITE_B_SECRETS = ["Birchwood", "BW-PRN-09", "fuser", "Dr Okafor", "clinic"]
 
 
+SITE_A_HISTORY = [
+    ("Printer queue stuck in reception", "Restarted the print spooler and cleared the stuck jobs."),
+    ("Nothing prints from the office PC", "Cleared the print queue and re-added the office printer."),
+    ("Printer shows offline", "Power-cycled the printer and set its static IP address again."),
+]
+
+
 def index_two_sites(site_a, customer_a, site_b, customer_b):
     """Both sites have printer history; site B's carries words that must never reach site A's prompt."""
-    for number, (title, resolution) in enumerate(
-        [
-            ("Printer queue stuck in reception", "Restarted the print spooler and cleared the stuck jobs."),
-            ("Nothing prints from the office PC", "Cleared the print queue and re-added the office printer."),
-            ("Printer shows offline", "Power-cycled the printer and set its static IP address again."),
-        ]
-    ):
+    for number, (title, resolution) in enumerate(SITE_A_HISTORY):
         ticket = resolved_ticket(
             site=site_a,
             requester=customer_a,
@@ -115,7 +116,8 @@ def test_it_drafts_from_the_sites_own_cases_only(site_a, customer_a, site_b, cus
     index_two_sites(site_a, customer_a, site_b, customer_b)
     context = build_context(site=site_a, text=INJECTION)
     draft = OfflineProvider().draft_reply(site=site_a, text=INJECTION, context=context)
-    assert not draft.refused and "spooler" in draft.body.lower()
+    assert not draft.refused
+    assert any(resolution in draft.body for _, resolution in SITE_A_HISTORY)
     for secret in SITE_B_SECRETS:
         assert secret.lower() not in draft.body.lower()
 

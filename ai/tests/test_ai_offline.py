@@ -345,3 +345,37 @@ def test_it_joins_hard_wrapped_lines_and_leaves_the_visit_story_out(site_a):
     assert "and." not in draft.body
     assert "Remoted" not in draft.body and "Called Craig" not in draft.body
     assert draft.citations == ["article:8"]  # a case whose resolution only narrates the visit adds nothing
+
+
+def test_a_kb_article_whose_passage_answers_the_question_is_quoted_before_a_longer_match(site_a):
+    # Retrieval scores whole articles: the long general one scores higher, the short one answers.
+    general = case(
+        1,
+        "printers",
+        0.80,
+        kind="article",
+        site_id=None,
+        title="Printers at the office",
+        resolution=(
+            "Printers are leased from the vendor. Toner is ordered by reception. The printers are on floor 2."
+        ),
+    )
+    answering = case(
+        2,
+        "printers",
+        0.70,
+        kind="article",
+        site_id=None,
+        title="Printer shows offline",
+        resolution="When the printer shows offline, restart the print spooler. Then print a test page.",
+    )
+    past_ticket = case(3, "printers", 0.75, site_id=None, resolution="Reinstalled the driver.")
+    context = context_from_cases(site=site_a, cases=[general, past_ticket, answering])
+
+    reply = OfflineProvider(min_similarity=0.35).draft_reply(
+        site=None, text="printer offline how to restart spooler", context=context
+    )
+
+    assert reply.citations[0] == answering.citation_key
+    assert "restart the print spooler" in reply.body.split("[", 1)[1]
+    assert "leased" not in reply.body

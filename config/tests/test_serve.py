@@ -93,5 +93,7 @@ def test_it_brings_the_product_up_on_a_new_machine(fresh_var_dir):
         assert status == 200
     finally:
         server.send_signal(signal.SIGINT)
-        server.wait(timeout=180)  # a ceiling for a loaded machine, not a budget: shutdown is asserted below
-    assert server.returncode == 0
+        # communicate, not wait: the server's log keeps flowing into the pipe while it stops, and a full
+        # pipe would block it. 180 s is a ceiling for a loaded machine, not a budget.
+        output.append(server.communicate(timeout=180)[0])
+    assert server.returncode == 0, "".join(output)[-4000:]

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from knowledge import selectors, services, tasks
+from knowledge import drafting, selectors, services, tasks
 from knowledge.models import Article, ArticleDraft
 from knowledge.services import document_index_article
 from retrieval.models import Document
@@ -82,6 +82,15 @@ def test_it_drafts_one_article_per_cluster_citing_its_tickets(site_a, history_a)
     _draft_of(drafts, history_a["vpn"])
 
 
+def test_the_published_body_drops_the_links_customers_cannot_open():
+    body = (
+        "## Steps\n\n1. Restart the spooler ([ticket #4](/tickets/4/), [chat #9](/chat/9/))\n"
+        "2. Print a test page\n\nBased on [ticket #4](/tickets/4/), [chat #9](/chat/9/)."
+    )
+    assert drafting.published_body(body) == "## Steps\n\n1. Restart the spooler\n2. Print a test page"
+    assert drafting.published_body("Based on this, restart it.") == "Based on this, restart it."
+
+
 def test_it_leaves_clusters_smaller_than_three_and_old_tickets_out(site_a, customer_a):
     _tickets(site_a, customer_a, SPOOLER[:2])
     _tickets(site_a, customer_a, VPN, resolved_at=timezone.now() - timedelta(days=200))
@@ -151,6 +160,8 @@ def test_publishing_creates_an_indexed_article_the_tickets_link_to(
     tasks.index_article(published.pk)  # what the on-commit job runs
 
     assert published.state == Article.State.PUBLISHED and published.site == site_a
+    assert "/tickets/" not in published.body and "Based on" not in published.body
+    assert "## Steps" in published.body and "spooler" in published.body.split("## Steps")[1].lower()
     assert Document.objects.filter(article=published).exists()
     draft.refresh_from_db()
     assert draft.state == ArticleDraft.State.PUBLISHED and draft.article == published

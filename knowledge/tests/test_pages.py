@@ -2,6 +2,9 @@ import pytest
 
 from knowledge import tasks
 from knowledge.models import Article
+from retrieval.citations import sources_for_viewer
+from retrieval.selectors import similar_cases
+from retrieval.types import SourceType
 from testing.factories import article
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +124,51 @@ def test_it_keeps_global_articles_for_admins(login, engineer_a, admin_user, arti
 
     assert response.status_code == 302
     assert Article.objects.get(title="MFA for everyone").site is None
+
+
+def test_the_help_centre_search_never_shows_another_sites_article(login, customer_a, customer_b, articles):
+    html = login(customer_a).get("/kb/", {"q": "Birchwood Ricoh guide"}).content.decode()
+
+    assert "Birchwood" not in html.split('data-testid="articles"')[1]
+    assert "No article in the help centre answers “Birchwood Ricoh guide”." in html
+
+    found = login(customer_b).get("/kb/", {"q": "Birchwood Ricoh guide"}).content.decode()
+    assert f'href="/kb/{articles["b"].id}/"' in found
+    assert "Printer shows paper jam" not in found
+
+
+def test_the_help_centre_search_finds_global_articles_and_says_how_many(login, customer_a, articles):
+    html = login(customer_a).get("/kb/", {"q": "how do I report a phishing email?"}).content.decode()
+
+    assert f'href="/kb/{articles["global"].id}/"' in html
+    assert "Birchwood" not in html
+    assert "for “how do I report a phishing email?”, best match first." in html
+
+
+def test_a_search_with_no_hits_says_so(login, customer_a, articles):
+    html = login(customer_a).get("/kb/", {"q": "banana bread recipe"}).content.decode()
+
+    assert "No article in the help centre answers “banana bread recipe”." in html
+    assert "Nothing here matches your search." in html and "Open a ticket" in html
+
+
+def test_kb_citations_open_on_the_help_centre_for_the_articles_site_only(
+    login, site_a, customer_a, customer_b, articles
+):
+    """What the assistant cites of a site A question: the URLs retrieval gives its article cases."""
+    cases = similar_cases(site=site_a, text="paper jam in tray 2", k=3, sources=[SourceType.ARTICLE])
+    entries = [
+        {"key": c.citation_key, "cid": n, "title": c.title, "url": c.url} for n, c in enumerate(cases, 1)
+    ]
+    shown = sources_for_viewer(user=customer_a, sources=entries)
+
+    assert {s["url"] for s in shown} == {f"/kb/{articles['a'].id}/", f"/kb/{articles['global'].id}/"}
+    for source in shown:
+        page = login(customer_a).get(source["url"])
+        assert page.status_code == 200 and "Help centre" in page.content.decode()
+    outsider = login(customer_b)
+    assert outsider.get(f"/kb/{articles['a'].id}/").status_code == 404
+    assert outsider.get(f"/kb/{articles['global'].id}/").status_code == 200
+    assert [s["url"] for s in sources_for_viewer(user=customer_b, sources=entries)] == [
+        f"/kb/{articles['global'].id}/"
+    ]

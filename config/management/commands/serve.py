@@ -39,6 +39,11 @@ class Command(BaseCommand):
 
             demo = demo_load()
             self.stdout.write(demo.summary)
+        url = f"http://{options['host']}:{options['port']}/"
+        # Links in emails (invitations, password resets, notifications) lead to this server, in the web
+        # server and the workers alike (they inherit the environment), unless the environment names one.
+        if "HELPDESK_BASE_URL" not in os.environ:
+            os.environ["HELPDESK_BASE_URL"] = settings.HELPDESK_BASE_URL = url.rstrip("/")
         workers = None
         if not options["no_worker"]:
             workers = ClusterSupervisor(report=lambda line: self.stderr.write(line))
@@ -59,7 +64,6 @@ class Command(BaseCommand):
             cwd=settings.BASE_DIR,
             start_new_session=True,  # its own process group: stop reaches every process it started
         )
-        url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(self.style.SUCCESS(f"\nThe helpdesk is running at {url}  (admin: {url}admin/)"))
         if demo:
             self.stdout.write(f"Demo logins (password for all: {demo.password}):")

@@ -41,9 +41,10 @@ from integrations.services import api_token_create, service_token_create, webhoo
 from knowledge.models import Article, ArticleDraft
 from knowledge.tasks import index_article, index_conversation, index_ticket
 from macros.models import Macro
+from people.services import invitation_create
 from retrieval.grounding import build_context
 from retrieval.selectors import similar_cases
-from testing.factories import article, closed_conversation, resolved_ticket
+from testing.factories import article, category, closed_conversation, resolved_ticket
 from tickets.models import Comment, SavedView, Ticket, TicketState
 from tickets.services import ticket_create
 from tickets.triage import ticket_draft_reply, ticket_text
@@ -240,7 +241,10 @@ def id_kind(route: str, name: str) -> str | None:
         "webhook_id": "webhook",
         "token_id": "service_token" if "service-tokens" in route else "token",
         "ticket_pk": "ticket",
+        "category_id": "category",
+        "incident_slug": "incident_slug",
         "macro_id": "macro",
+        "invitation_id": "invitation",
     }
     if name in named:
         return named[name]
@@ -417,10 +421,15 @@ def site_a_objects(site_a, customer_a, engineer_a, admin_user, settings, tmp_pat
         "message": question.pk,
         "article": kb.pk,
         "site": site_a.pk,
+        "category": category("printers").pk,
+        "incident_slug": "phishing",
         "user": customer_a.pk,
         "token": api_token_create(user=customer_a, name="Alice's script").token.pk,
         "service_token": service.token.pk,
         "webhook": webhook.pk,
+        "invitation": invitation_create(
+            actor=admin_user, email="new@alder.example", role="customer", site=site_a
+        ).invitation.pk,
     }
 
 
