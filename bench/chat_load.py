@@ -1,19 +1,23 @@
-"""Chat load test: N simulated customers chat with the offline assistant under uvicorn for a while.
+"""Chat load test: N simulated customers chat with the offline assistant under uvicorn, on a real corpus.
 
-    .venv/bin/python bench/chat_load.py                      # 50 customers, 60 s, 2 uvicorn workers
-    .venv/bin/python bench/chat_load.py --customers 10 --duration 15 --json var/chat_load.json
+    .venv/bin/python bench/chat_load.py                               # 50 customers, 60 s, 2 workers
+    .venv/bin/python bench/chat_load.py --customers 10,50,100 --before /tmp/livechat-before --json chat.json
 
-1. creates (or resets) the database `bench_chat` on the embedded server (never the dev `helpdesk` one),
-   migrates it, and seeds one site, N customers and a few resolved tickets indexed with the real local
-   embedder, so every answer is grounded and cites them;
-2. starts `uvicorn config.asgi:application --workers W` in production mode with the real rate limits;
+1. copies the corpus (bench/corpus.py: the demo's 5 sites, 2,000 resolved tickets each plus KB, indexed
+   with the real local embedder; built once and kept as a template database) into `bench_chat` on the
+   embedded server (never the dev `helpdesk` one) and adds N customers spread over the 5 sites;
+2. starts `uvicorn config.asgi:application --workers W` in production mode with the real rate limits,
+   from this tree, or first from the `--before` tree (another checkout, e.g. a `git worktree` of the
+   previous commit) for a baseline in the same run; two questions per worker warm it up first;
 3. each customer (asyncio + httpx2, the HTTP client the openai SDK ships) keeps its conversation's live
    feed open (server-sent events), asks a question (POST with an idempotency key; 1 in 10 sent twice, as
    a double click), reads the streamed answer, thinks for 2-4 s, asks again; after three questions it
    marks the chat solved and starts another. A 429 is honoured (Retry-After) and retried with the same key;
-4. reports p50/p95 time to first token (from sending the question), answer time, throughput, and then
-   checks the DATABASE: every acknowledged question is stored once, has exactly one assistant answer,
-   every conversation is numbered 1..n without gaps, and every message reached the customer's live feed.
+4. reports TTFT p50/p95/p99 (from sending the question), answers/s, the server's CPU per answer, the
+   server's own timings (generation to first token, compose, retrieval, database, live-feed delivery)
+   and the machine's load, and then checks the DATABASE: every acknowledged question is stored once,
+   has exactly one assistant answer, every conversation is numbered 1..n without gaps, and every message
+   reached the customer's live feed.
 """
 
 from __future__ import annotations
@@ -33,58 +37,44 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+from bench.corpus import admin_connection, corpus_ensure, database_from_corpus  # noqa: E402
+
 CSRF = "benchcsrf" + "0" * 23
-TOPICS = [
-    (
-        "Reception printer shows offline",
-        "The reception printer shows offline and print jobs stay queued.",
-        "Restart the print spooler service on the print server, then re-add the printer by its IP address.",
-        "The printer at reception says offline and nothing prints",
-    ),
-    (
-        "VPN disconnects every few minutes",
-        "Working from home the VPN drops every few minutes.",
-        "Update the VPN client to the current version and switch the connection profile to TCP 443.",
-        "My VPN keeps dropping when I work from home",
-    ),
-    (
-        "Outlook asks for the password again and again",
-        "Outlook keeps prompting for credentials after the password change.",
-        "Remove the old entries from Windows Credential Manager and sign in to Outlook again.",
-        "Outlook keeps asking for my password since yesterday",
-    ),
-    (
-        "Shared drive S: missing after login",
-        "The S: drive is not mapped after logging in.",
-        "Reconnect the drive with the login script: run gpupdate /force and sign out and in again.",
-        "I cannot see the shared S drive any more",
-    ),
-    (
-        "Wi-Fi in meeting room drops",
-        "Laptops lose the Wi-Fi connection in the big meeting room.",
-        "Forget the network, reconnect to the staff SSID, and disable power saving on the wireless adapter.",
-        "The wifi in the meeting room keeps disconnecting my laptop",
-    ),
+# Questions in customers' words about problems every demo site has had (their resolved tickets cite them).
+QUESTIONS = [
+    "The printer at reception says offline and nothing prints",
+    "My VPN keeps dropping when I work from home",
+    "Outlook keeps asking for my password since yesterday",
+    "I cannot see the shared drive any more",
+    "The wifi in the meeting room keeps disconnecting my laptop",
+    "My laptop has been very slow since the last update",
+    "My second monitor stays black on the docking station",
+    "The internet is down in the whole office",
 ]
+SITES = ["hartwell-quinn", "riverside-clinic", "oakfield-primary", "bramble-stores", "lindqvist-accounting"]
 
 
 @dataclass
 class Stats:
     ttft: list[float] = field(default_factory=list)
     answer: list[float] = field(default_factory=list)
+    # seconds from the answer's `done` to the same message on the customer's live feed
+    feed_delay: list[float] = field(default_factory=list)
     questions: int = 0
     double_submits: int = 0
+    handed_over: int = 0
     rate_limited: int = 0
     errors: list[str] = field(default_factory=list)
     # question id -> the assistant message id the customer received
     answers: dict[int, int] = field(default_factory=dict)
-    # conversation id -> the sequence numbers seen on its live feed
-    feeds: dict[int, set[int]] = field(default_factory=dict)
+    # conversation id -> {sequence number seen on its live feed: when}
+    feeds: dict[int, dict[int, float]] = field(default_factory=dict)
+    # (conversation id, seq, when the answer stream said done)
+    done_at: list[tuple[int, int, float]] = field(default_factory=list)
     acknowledged_keys: set[str] = field(default_factory=set)
 
 
@@ -94,54 +84,20 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def bench_database_url(name: str) -> str:
-    """A fresh database of its own on the embedded server (started if needed), as a DATABASE_URL."""
-    import psycopg
-
-    from helpdesk.database import embedded_database_config
-
-    config = embedded_database_config(Path(os.environ.get("HELPDESK_VAR_DIR", BASE_DIR / "var")) / "pgdata")
-    if name == config["NAME"]:
-        raise SystemExit(f"refusing to benchmark the development database {name!r}")
-    with psycopg.connect(
-        host=config["HOST"], port=config["PORT"], user="postgres", dbname="postgres", autocommit=True
-    ) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return f"postgresql://postgres@{quote(config['HOST'], safe='')}:{config['PORT']}/{name}"
-
-
-def seed(customers: int) -> tuple[int, list[str]]:
-    """One site, its customers (with logged-in sessions) and indexed resolved tickets; returns sessions."""
-    import django
-
-    django.setup()
+def seed(customers: int) -> list[str]:
+    """N customers spread over the corpus's sites, with logged-in sessions; returns the session keys."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
-    from django.utils import timezone
 
-    from helpdesk.models import User
-    from helpdesk.services import site_create, user_create
-    from knowledge.services import document_index_ticket
-    from tickets.models import Ticket, TicketState
+    from helpdesk.models import Site, User
+    from helpdesk.services import user_create
 
     call_command("migrate", interactive=False, verbosity=0)
-    site = site_create(name="Bench Company", slug="bench-company")
-    requester = user_create(username="bench-requester", password=None, role=User.Role.CUSTOMER, site=site)
-    for title, description, resolution, _question in TOPICS:
-        ticket = Ticket.objects.create(
-            site=site,
-            requester=requester,
-            title=title,
-            description=description,
-            resolution=resolution,
-            state=TicketState.RESOLVED,
-            resolved_at=timezone.now(),
-        )
-        document_index_ticket(ticket=ticket)
+    sites = list(Site.objects.filter(slug__in=SITES).order_by("slug"))
     sessions = []
-    for number in range(customers):
+    for number in range(customers + 1):  # the last one warms the server up
+        site = sites[number % len(sites)]
         user = user_create(username=f"bench-{number}", password=None, role=User.Role.CUSTOMER, site=site)
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
@@ -149,17 +105,17 @@ def seed(customers: int) -> tuple[int, list[str]]:
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         sessions.append(session.session_key)
-    return site.pk, sessions
+    return sessions
 
 
-def start_server(database_url: str, workers: int) -> tuple[subprocess.Popen, str]:
+def start_server(tree: Path, database_url: str, workers: int, env: dict) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url}
+    env = {**os.environ, "DATABASE_URL": database_url, **env}
     command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port)]
     command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
-    process = subprocess.Popen(command, cwd=BASE_DIR, env=env)
+    process = subprocess.Popen(command, cwd=tree, env=env)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=1):  # noqa: S310 - our own server
@@ -168,6 +124,29 @@ def start_server(database_url: str, workers: int) -> tuple[subprocess.Popen, str
             time.sleep(0.3)
     process.terminate()
     raise SystemExit("uvicorn did not start")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (uvicorn's workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def database_active_ms(name: str) -> tuple[float, int]:
+    """PostgreSQL's own count for the database: milliseconds spent running statements, transactions."""
+    with admin_connection() as connection:
+        row = connection.execute(
+            "SELECT active_time, xact_commit + xact_rollback FROM pg_stat_database WHERE datname = %s", [name]
+        ).fetchone()
+    return float(row[0]), int(row[1])
 
 
 async def sse_events(client, url: str, headers: dict):
@@ -187,7 +166,7 @@ async def sse_events(client, url: str, headers: dict):
 
 
 async def follow_feed(client, base: str, headers: dict, conversation_id: int, stats: Stats) -> None:
-    seen = stats.feeds.setdefault(conversation_id, set())
+    seen = stats.feeds.setdefault(conversation_id, {})
     while True:
         try:
             cursor = max(seen, default=0)
@@ -195,7 +174,7 @@ async def follow_feed(client, base: str, headers: dict, conversation_id: int, st
                 client, f"{base}/chat/{conversation_id}/events/?after={cursor}", headers
             ):
                 if event == "message":
-                    seen.add(data["seq"])
+                    seen.setdefault(data["seq"], time.monotonic())
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a dropped feed reconnects from its cursor, as EventSource does
@@ -224,7 +203,7 @@ async def customer(number: int, base: str, session: str, deadline: float, stats:
         while time.monotonic() < deadline:
             conversation_id, feed, asked = None, None, 0
             while asked < 3 and time.monotonic() < deadline:
-                _, _, _, question = rng.choice(TOPICS)
+                question = rng.choice(QUESTIONS)
                 key = uuid.uuid4().hex
                 body = {"body": f"{question} (customer {number}, question {asked + 1})", "client_key": key}
                 url = (
@@ -248,15 +227,24 @@ async def customer(number: int, base: str, session: str, deadline: float, stats:
                 if conversation_id is None:
                     conversation_id = payload["conversation_id"]
                     feed = asyncio.create_task(follow_feed(client, base, headers, conversation_id, stats))
+                if "answer_url" not in payload:
+                    # Handed to a person (a security incident, say): the assistant stays quiet; start over.
+                    stats.handed_over += 1
+                    break
                 first = None
-                async for event, data in sse_events(client, base + payload["answer_url"], headers):
-                    if event == "token" and first is None:
-                        first = time.monotonic() - sent
-                    if event == "done":
-                        stats.answers[message["id"]] = data["id"]
-                        stats.answer.append(time.monotonic() - sent)
-                        stats.ttft.append(first if first is not None else time.monotonic() - sent)
-                        break
+                try:
+                    async for event, data in sse_events(client, base + payload["answer_url"], headers):
+                        if event == "token" and first is None:
+                            first = time.monotonic() - sent
+                        if event == "done":
+                            stats.answers[message["id"]] = data["id"]
+                            stats.done_at.append((conversation_id, data["seq"], time.monotonic()))
+                            stats.answer.append(time.monotonic() - sent)
+                            stats.ttft.append(first if first is not None else time.monotonic() - sent)
+                            break
+                except Exception as error:  # a failed stream is counted; the database check says the rest
+                    stats.errors.append(f"answer {message['id']}: {error!r}")
+                    break
                 stats.questions += 1
                 asked += 1
                 await asyncio.sleep(rng.uniform(2, 4))
@@ -267,33 +255,32 @@ async def customer(number: int, base: str, session: str, deadline: float, stats:
                 feed.cancel()
 
 
-def percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: int) -> float:
     if not values:
         return float("nan")
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-def verify(site_id: int, stats: Stats) -> dict:
+def verify(stats: Stats) -> dict:
     """What the database says after the run: nothing lost, nothing duplicated."""
     from django.db.models import Count, Max
 
     from chat.models import Conversation, Message
 
-    messages = Message.objects.filter(site_id=site_id)
+    conversations = Conversation.objects.filter(customer__username__startswith="bench-")
+    messages = Message.objects.filter(conversation__in=conversations)
     questions = messages.filter(author_kind=Message.Author.CUSTOMER)
     stored_keys = set(questions.values_list("client_key", flat=True))
     replies = dict(messages.filter(author_kind=Message.Author.ASSISTANT).values_list("reply_to_id", "pk"))
     duplicated_keys = questions.values("conversation", "client_key").annotate(n=Count("pk")).filter(n__gt=1)
     gaps = 0
-    for conversation in Conversation.objects.filter(site_id=site_id).annotate(
-        n=Count("messages"), top=Max("messages__seq")
-    ):
+    for conversation in conversations.annotate(n=Count("messages"), top=Max("messages__seq")):
         if conversation.n != conversation.top or conversation.n != conversation.last_seq:
             gaps += 1
     feed_missing = 0
     for conversation_id, seen in stats.feeds.items():
         stored = set(messages.filter(conversation_id=conversation_id).values_list("seq", flat=True))
-        feed_missing += len(stored - seen)
+        feed_missing += len(stored - set(seen))
     return {
         "questions_stored": questions.count(),
         "answers_stored": len(replies),
@@ -313,6 +300,60 @@ def verify(site_id: int, stats: Stats) -> dict:
     }
 
 
+def server_timings(stats: Stats) -> dict:
+    """The server's own per-answer timings, as it stored them: the reply's latency and first token (from
+    the start of generation), the provider call's duration (compose) from the AI log."""
+    from chat.models import Message
+    from helpdesk.models import AIInteraction
+
+    replies = Message.objects.filter(pk__in=stats.answers.values())
+    first_token = [ms for ms in replies.values_list("first_token_ms", flat=True) if ms is not None]
+    generation = [ms for ms in replies.values_list("latency_ms", flat=True) if ms is not None]
+    conversations = {conversation for conversation, _seq, _at in stats.done_at}
+    compose = list(
+        AIInteraction.objects.filter(
+            purpose=AIInteraction.Purpose.CHAT, conversation_id__in=conversations
+        ).values_list("latency_ms", flat=True)
+    )
+    for conversation, seq, done in stats.done_at:
+        seen = stats.feeds.get(conversation, {}).get(seq)
+        if seen is not None:
+            stats.feed_delay.append(seen - done)
+
+    def p(values, q):
+        return round(percentile(values, q)) if values else None
+
+    return {
+        "server_first_token_p50_ms": p(first_token, 50),
+        "server_first_token_p95_ms": p(first_token, 95),
+        "server_generation_p50_ms": p(generation, 50),
+        "server_generation_p95_ms": p(generation, 95),
+        "compose_p50_ms": p(compose, 50),
+        "compose_p95_ms": p(compose, 95),
+        # Generation minus the provider call: embedding the question, routing, retrieval, saving.
+        "retrieval_and_routing_mean_ms": round(statistics.fmean(generation) - statistics.fmean(compose))
+        if generation and compose
+        else None,
+        "feed_after_done_p50_ms": p([d * 1000 for d in stats.feed_delay], 50),
+        "feed_after_done_p95_ms": p([d * 1000 for d in stats.feed_delay], 95),
+    }
+
+
+async def warm_up(base: str, session: str, workers: int) -> None:
+    """A few questions first: each worker's first answer loads the embedder and the URL resolver."""
+    import httpx2
+
+    stats = Stats()
+    headers = {"Cookie": f"sessionid={session}; csrftoken={CSRF}", "X-CSRFToken": CSRF, "Origin": base}
+    async with httpx2.AsyncClient(timeout=httpx2.Timeout(300.0)) as client:
+        for number in range(2 * workers):
+            body = {"body": f"{QUESTIONS[number % len(QUESTIONS)]} (warm-up)", "client_key": uuid.uuid4().hex}
+            payload = (await post(client, f"{base}/chat/start/", headers, body, stats)).json()
+            async for event, _data in sse_events(client, base + payload["answer_url"], headers):
+                if event == "done":
+                    break
+
+
 async def run(base: str, sessions: list[str], duration: float) -> tuple[Stats, float]:
     stats = Stats()
     started = time.monotonic()
@@ -321,13 +362,89 @@ async def run(base: str, sessions: list[str], duration: float) -> tuple[Stats, f
     return stats, time.monotonic() - started
 
 
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+def measure(*, label: str, tree: Path, customers: int, options, corpus: str) -> dict:
+    """One cell: a fresh copy of the corpus, a server from `tree`, N customers for the duration."""
+    from django.db import connections
+
+    connections.close_all()
+    database_from_corpus(name=options.database, corpus=corpus)
+    sessions = seed(customers)
+    connections.close_all()
+    # The baseline is the polling feed: its own setting's default was 0.5 s.
+    env = {"CHAT_FEED_POLL_SECONDS": "0.5"} if label == "before" else {}
+    process, base = start_server(tree, os.environ["DATABASE_URL"], options.workers, env)
+    load_at_start = uptime()
+    try:
+        asyncio.run(warm_up(base, sessions[-1], options.workers))
+        cpu_before, (active_before, xacts_before) = (
+            cpu_seconds(process.pid),
+            database_active_ms(options.database),
+        )
+        stats, elapsed = asyncio.run(run(base, sessions[:-1], options.duration))
+        cpu = cpu_seconds(process.pid) - cpu_before
+        active_after, xacts_after = database_active_ms(options.database)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    answers = len(stats.answers)
+    result = {
+        "code": label,
+        "customers": customers,
+        "workers": options.workers,
+        "uptime_at_start": load_at_start,
+        "uptime_at_end": uptime(),
+        "seconds": round(elapsed, 1),
+        "questions_answered": answers,
+        "answers_per_second": round(answers / elapsed, 2),
+        "ttft_p50_ms": round(percentile(stats.ttft, 50) * 1000),
+        "ttft_p95_ms": round(percentile(stats.ttft, 95) * 1000),
+        "ttft_p99_ms": round(percentile(stats.ttft, 99) * 1000),
+        "answer_p50_ms": round(percentile(stats.answer, 50) * 1000),
+        "answer_p95_ms": round(percentile(stats.answer, 95) * 1000),
+        "server_cpu_ms_per_answer": round(cpu * 1000 / answers) if answers else None,
+        "database_active_ms_per_answer": round((active_after - active_before) / answers) if answers else None,
+        "database_transactions_per_answer": round((xacts_after - xacts_before) / answers, 1)
+        if answers
+        else None,
+        **server_timings(stats),
+        "double_submits": stats.double_submits,
+        "conversations_handed_to_a_person": stats.handed_over,
+        "rate_limited_retries": stats.rate_limited,
+        "client_errors": len(stats.errors),
+        **verify(stats),
+        "errors": stats.errors[:20],
+    }
+    for name, value in result.items():
+        if name != "errors":
+            print(f"{name:<40} {value}")
+    for error in stats.errors[:10]:
+        print("error:", error)
+    return result
+
+
+CHECKS = (
+    "acknowledged_questions_missing",
+    "duplicated_questions",
+    "questions_without_exactly_one_answer",
+    "answers_received_differing_from_db",
+    "conversations_with_sequence_gaps",
+    "messages_missing_from_live_feeds",
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--customers", type=int, default=50)
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds of chatting")
+    parser.add_argument("--customers", default="50", help="comma-separated levels, e.g. 10,50,100")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of chatting per level")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--tickets-per-site", type=int, default=2000, help="corpus size (bench/corpus.py)")
+    parser.add_argument("--before", type=Path, help="another checkout to measure first, as the baseline")
     parser.add_argument("--database", default="bench_chat")
     parser.add_argument("--json", type=Path, help="also write the results here")
     options = parser.parse_args()
@@ -348,48 +465,22 @@ def main() -> None:
             "OMP_NUM_THREADS": "1",
         }
     )
-    os.environ["DATABASE_URL"] = bench_database_url(options.database)
-    site_id, sessions = seed(options.customers)
-    process, base = start_server(os.environ["DATABASE_URL"], options.workers)
-    try:
-        stats, elapsed = asyncio.run(run(base, sessions, options.duration))
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    checks = verify(site_id, stats)
-    result = {
-        "customers": options.customers,
-        "workers": options.workers,
-        "seconds": round(elapsed, 1),
-        "questions_answered": len(stats.answers),
-        "answers_per_second": round(len(stats.answers) / elapsed, 2),
-        "ttft_p50_ms": round(percentile(stats.ttft, 50) * 1000),
-        "ttft_p95_ms": round(percentile(stats.ttft, 95) * 1000),
-        "answer_p50_ms": round(percentile(stats.answer, 50) * 1000),
-        "answer_p95_ms": round(percentile(stats.answer, 95) * 1000),
-        "double_submits": stats.double_submits,
-        "rate_limited_retries": stats.rate_limited,
-        "client_errors": len(stats.errors),
-        **checks,
-    }
-    for name, value in result.items():
-        print(f"{name:<40} {value}")
-    for error in stats.errors[:10]:
-        print("error:", error)
-    if options.json:
-        options.json.write_text(json.dumps({**result, "errors": stats.errors[:50]}, indent=2))
-    failed = [
-        name
-        for name in (
-            "acknowledged_questions_missing",
-            "duplicated_questions",
-            "questions_without_exactly_one_answer",
-            "answers_received_differing_from_db",
-            "conversations_with_sequence_gaps",
-            "messages_missing_from_live_feeds",
-        )
-        if result[name]
-    ]
+    corpus = corpus_ensure(tickets_per_site=options.tickets_per_site)
+    os.environ["DATABASE_URL"] = database_from_corpus(name=options.database, corpus=corpus)
+    import django
+
+    django.setup()
+    trees = ([("before", options.before.resolve())] if options.before else []) + [("after", BASE_DIR)]
+    results = []
+    for customers in [int(level) for level in options.customers.split(",")]:
+        for label, tree in trees:
+            print(f"--- {label} ({tree}), {customers} customers")
+            results.append(
+                measure(label=label, tree=tree, customers=customers, options=options, corpus=corpus)
+            )
+            if options.json:
+                options.json.write_text(json.dumps(results, indent=2))
+    failed = sorted({f"{r['code']}/{r['customers']}: {name}" for r in results for name in CHECKS if r[name]})
     if failed:
         raise SystemExit(f"FAILED: {', '.join(failed)}")
     print("OK: no message lost or duplicated")

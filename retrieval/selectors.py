@@ -3,8 +3,11 @@
 One SQL statement does the work: an HNSW cosine scan (pgvector iterative scan, so the site filter does
 not starve a small site of results) and an Okapi BM25 ranking of the full-text matches (idf and lengths
 from the same site's chunks, through the GIN index), both filtered by site, source type and embedding
-model inside the WHERE clause. Python keeps the best chunk per source on each side, fuses the normalised
-scores with the site's own weight (`SearchProfile`, learnt from its history) and applies the floor.
+model inside the WHERE clause. The chunk table is partitioned by site (retrieval/partitions.py), so
+that filter also prunes the scans to the site's partition and the global one; the final read of the
+candidates repeats it for the same reason. Python keeps the best chunk per source on each side, fuses
+the normalised scores with the site's own weight (`SearchProfile`, learnt from its history) and
+applies the floor.
 """
 
 from __future__ import annotations
@@ -120,6 +123,7 @@ SELECT c.document_id, c.source_type, c.source_id, c.text,
 FROM (SELECT id FROM vector_top UNION SELECT id FROM lexical_top) AS candidate
 JOIN retrieval_chunk c ON c.id = candidate.id
 LEFT JOIN lexical l ON l.id = c.id
+WHERE {_site_filter("c.")}
 """  # noqa: S608
 
 
@@ -250,6 +254,12 @@ def search_chunks(
         candidates=candidates,
         with_global=with_global,
     )
+    return search_rows(params, dimensions=embedder.dimensions, ef_search=ef_search)
+
+
+def search_rows(params: Mapping, *, dimensions: int, ef_search: int = 100) -> list[tuple]:
+    """SEARCH_SQL for `search_params`, scanned as the site's size warrants (bench/retrieval.py times
+    this very function on the product's schema)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(COUNT_SQL, params)
         if cursor.fetchone()[0] <= EXACT_SCAN_MAX_CHUNKS:
@@ -258,8 +268,8 @@ def search_chunks(
         else:
             # Iterative scans keep walking the HNSW graph until enough rows pass the site filter.
             cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            cursor.execute(f"SET LOCAL hnsw.ef_search = {max(int(ef_search), candidates)}")
-        cursor.execute(SEARCH_SQL.format(dims=int(embedder.dimensions)), params)
+            cursor.execute(f"SET LOCAL hnsw.ef_search = {max(int(ef_search), int(params['candidates']))}")
+        cursor.execute(SEARCH_SQL.format(dims=int(dimensions)), params)
         return cursor.fetchall()
 
 

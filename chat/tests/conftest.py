@@ -134,10 +134,11 @@ class AsgiServer:
 
 @pytest.fixture
 def asgi_server(transactional_db, tmp_path):
-    """Start uvicorn servers (call it once per server) on the test database; all stop after the test."""
+    """Start uvicorn servers (call it once per server, with extra environment variables as keywords) on the
+    test database; all stop after the test."""
     servers: list[AsgiServer] = []
 
-    def start() -> AsgiServer:
+    def start(**extra_env: str) -> AsgiServer:
         port = _free_port()
         log = tmp_path / f"uvicorn-{port}.log"
         # The browser fixture relaxes Django's async-safety guard for the test process only.
@@ -149,6 +150,7 @@ def asgi_server(transactional_db, tmp_path):
             # Under ASGI every request runs in its own thread: persistent connections would leak.
             "DATABASE_CONN_MAX_AGE": "0",
             "CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{port}",
+            **extra_env,
         }
         with log.open("w") as handle:
             process = subprocess.Popen(
