@@ -4,11 +4,7 @@ do not even say they exist."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,34 +14,10 @@ from administration import selectors, services
 from administration.forms import CategoryForm, IncidentTypeForm, SiteForm
 from chat.safety import DEFAULTS_BY_SLUG
 from helpdesk.audit import audit_entries_for_user
+from helpdesk.forms import saved_through
 from helpdesk.models import Site
-from helpdesk.tenancy import access_site
+from helpdesk.tenancy import access_site, admin_only
 from tickets.models import Category
-
-
-def admin_only(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_helpdesk_admin:
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _saved(form, action) -> bool:
-    """Run a service; its own checks come back as form errors, as sentences."""
-    try:
-        action()
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error.messages)
-        return False
-    return True
 
 
 @admin_only
@@ -73,7 +45,7 @@ def _site_form(request: HttpRequest, site: Site | None) -> HttpResponse:
                     sla=form.sla(),
                 )
 
-            if _saved(form, save):
+            if saved_through(form, save):
                 messages.success(request, f"Saved {saved['site'].name}.")
                 return redirect("administration:site_edit", site_id=saved["site"].pk)
     else:
@@ -133,7 +105,7 @@ def _incident_form(request: HttpRequest, site: Site, slug: str | None) -> HttpRe
                     "slug",
                     f"{chosen} already exists on this site: edit it from the list.",
                 )
-            elif _saved(
+            elif saved_through(
                 form,
                 lambda: services.incident_type_save(
                     actor=request.user, site=site, slug=chosen, fields=fields
@@ -184,7 +156,7 @@ def category_list(request: HttpRequest) -> HttpResponse:
 def _category_form(request: HttpRequest, category: Category | None) -> HttpResponse:
     if request.method == "POST":
         form = CategoryForm(request.POST, category=category)
-        if form.is_valid() and _saved(
+        if form.is_valid() and saved_through(
             form,
             lambda: services.category_save(actor=request.user, category=category, fields=form.cleaned_data),
         ):

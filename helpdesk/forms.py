@@ -1,4 +1,5 @@
-"""Profile forms: display name and contact, and the profile picture (verified, resized, re-encoded)."""
+"""Profile forms: display name and contact, and the profile picture (verified, resized, re-encoded); and
+how any page shows a service's own refusal on its form."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import warnings
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -110,3 +112,22 @@ def avatar_thumbnail(data: bytes) -> bytes:
     out = io.BytesIO()
     thumbnail.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """A service's ValidationError shown on the form: per field where it names one, else for the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def saved_through(form: forms.Form, action) -> bool:
+    """Run a service's write; its own checks come back as form errors, as sentences."""
+    try:
+        action()
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return False
+    return True

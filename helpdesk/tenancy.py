@@ -3,13 +3,15 @@
 Every selector of tenant data narrows its queryset with `scope_to_user` (or `scope_to_site`), so a
 customer never sees another site's rows and an engineer sees only the sites they cover. Objects fetched
 for a user come from `get_for_user_or_404`: another site's id answers 404, never 403, so existence
-does not leak.
+does not leak. The admins' pages are behind `admin_only`, with the same 404 for everyone else.
 """
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import TypeVar
 
+from django.contrib.auth.decorators import login_required
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -73,3 +75,16 @@ def get_for_user_or_404(queryset: QuerySet[M], user: User, *, site_field: str = 
         return scope_to_user(queryset, user, site_field=site_field).get(**lookup)
     except queryset.model.DoesNotExist as error:
         raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from error
+
+
+def admin_only(view):
+    """A page for admins alone: anyone else logged in gets the 404 of a page that does not exist."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_helpdesk_admin:
+            raise Http404("No such page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -3,32 +3,21 @@
 from __future__ import annotations
 
 import csv
-from functools import wraps
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from helpdesk.tenancy import visible_sites
+from helpdesk.tenancy import admin_only, visible_sites
 from insights.charts import insight_charts
 from insights.forms import InsightsForm
 from insights.selectors import insight_figures, insights_report, summary_figures
 
 
 def admins_only(view):
-    """Admins alone; everyone else gets the same 404 as a page that does not exist (as chat insights)."""
-
-    @wraps(view)
-    @login_required
-    @require_GET
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_helpdesk_admin:
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+    """Admins alone (helpdesk.tenancy.admin_only), and only to read."""
+    return admin_only(require_GET(view))
 
 
 def _report(request: HttpRequest) -> tuple[InsightsForm, dict | None]:

@@ -2,11 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from helpdesk.forms import saved_through
 from helpdesk.tenancy import visible_sites
 from macros import selectors, services
 from macros.forms import ApplyForm, MacroForm
@@ -25,20 +26,6 @@ def _form(request: HttpRequest, **kwargs) -> MacroForm:
     return MacroForm(
         data, sites=selectors.editable_sites(user), allow_global=user.is_helpdesk_admin, **kwargs
     )
-
-
-def _save(request: HttpRequest, form: MacroForm, action) -> bool:
-    """Run a create/update; the service's own checks come back as form errors, as sentences."""
-    try:
-        action()
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error.messages)
-        return False
-    return True
 
 
 @login_required
@@ -60,7 +47,7 @@ def macro_create(request: HttpRequest) -> HttpResponse:
     if (
         request.method == "POST"
         and form.is_valid()
-        and _save(request, form, lambda: services.macro_create(author=request.user, **form.cleaned_data))
+        and saved_through(form, lambda: services.macro_create(author=request.user, **form.cleaned_data))
     ):
         messages.success(request, "Macro saved.")
         return redirect("macros:list")
@@ -88,7 +75,7 @@ def macro_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form.fields["site"].disabled = True  # moving a macro between sites is not an edit
     if request.method == "POST" and form.is_valid():
         data = {key: value for key, value in form.cleaned_data.items() if key != "site"}
-        if _save(request, form, lambda: services.macro_update(macro=macro, actor=request.user, **data)):
+        if saved_through(form, lambda: services.macro_update(macro=macro, actor=request.user, **data)):
             messages.success(request, "Macro saved.")
             return redirect("macros:list")
     return render(request, "macros/macro_form.html", {"form": form, "macro": macro})

@@ -7,42 +7,22 @@ selector, and redirect; a service's refusal comes back as a sentence on the form
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from helpdesk.forms import add_service_errors
 from helpdesk.models import User
+from helpdesk.tenancy import admin_only
 from people import selectors, services
 from people.forms import InvitationAcceptForm, InviteForm, PeopleFilterForm, PersonForm
 
 PAGE_SIZE = 50
-
-
-def admin_only(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_helpdesk_admin:
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _refused(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _sent(request: HttpRequest, sent: services.SentInvitation) -> None:
@@ -85,7 +65,7 @@ def invite(request: HttpRequest) -> HttpResponse:
         try:
             sent = services.invitation_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _refused(form, error)
+            add_service_errors(form, error)
         else:
             _sent(request, sent)
             return redirect("people:list")
@@ -125,7 +105,7 @@ def person_edit(request: HttpRequest, user_id: int) -> HttpResponse:
         try:
             services.person_update(actor=request.user, person=person, **form.cleaned_data)
         except ValidationError as error:
-            _refused(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{person.display_name} was saved.")
             return redirect("people:edit", user_id=person.pk)
