@@ -34,6 +34,33 @@ INCIDENT_FIELDS = ("slug", "name", "prototypes", "key_terms", "steps", "enabled"
 CATEGORY_FIELDS = ("slug", "name", "description")
 
 
+def _save_audited(
+    *, actor: User, row, fields: dict, tracked: tuple[str, ...], site: Site | None, clean: bool
+):
+    """Set the fields, save, and record "created" or what "changed" (only the fields that differ)."""
+    created = row.pk is None
+    before = {} if created else snapshot(row, tracked)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    if clean:
+        row.full_clean()
+    row.save()
+    audit_record(
+        actor=actor,
+        action="created" if created else "changed",
+        instance=row,
+        site=site,
+        before=before,
+        after=snapshot(row, tracked),
+    )
+    return row
+
+
+def _delete_audited(*, actor: User, row, before: dict, site: Site | None) -> None:
+    audit_record(actor=actor, action="deleted", instance=row, site=site, before=before)
+    row.delete()
+
+
 @transaction.atomic
 def site_save(
     *,
@@ -46,20 +73,8 @@ def site_save(
     """Create a site or change one: its own fields, the addresses its email-in is filed from
     (integrations.SupportAddress, the table mail_in routes by) and its SLA overrides per priority
     (None: follow the default)."""
-    created = site is None
     site = site or Site()
-    before = {} if created else snapshot(site, SITE_FIELDS)
-    for name, value in fields.items():
-        setattr(site, name, value)
-    site.save()
-    audit_record(
-        actor=actor,
-        action="created" if created else "changed",
-        instance=site,
-        site=site,
-        before=before,
-        after=snapshot(site, SITE_FIELDS),
-    )
+    _save_audited(actor=actor, row=site, fields=fields, tracked=SITE_FIELDS, site=site, clean=False)
     _addresses_set(actor=actor, site=site, addresses=addresses)
     for priority, targets in sla.items():
         _sla_set(actor=actor, site=site, priority=priority, targets=targets)
@@ -75,14 +90,7 @@ def _addresses_set(*, actor: User, site: Site, addresses: list[str]) -> None:
         )
     for row in SupportAddress.objects.filter(site=site):
         if row.address.lower() not in wanted:
-            audit_record(
-                actor=actor,
-                action="deleted",
-                instance=row,
-                site=site,
-                before={"address": row.address},
-            )
-            row.delete()
+            _delete_audited(actor=actor, row=row, before={"address": row.address}, site=site)
         else:
             wanted.pop(row.address.lower())
     for address in wanted.values():
@@ -100,27 +108,16 @@ def _sla_set(*, actor: User, site: Site, priority: str, targets: tuple[int, int]
     row = SLATarget.objects.filter(site=site, priority=priority).first()
     if targets is None:
         if row is not None:
-            audit_record(
-                actor=actor,
-                action="deleted",
-                instance=row,
-                site=site,
-                before=snapshot(row, SLA_FIELDS),
-            )
-            row.delete()
+            _delete_audited(actor=actor, row=row, before=snapshot(row, SLA_FIELDS), site=site)
         return
-    created = row is None
-    row = row or SLATarget(site=site, priority=priority)
-    before = {} if created else snapshot(row, SLA_FIELDS)
-    row.first_response_minutes, row.resolution_minutes = targets
-    row.save()
-    audit_record(
+    first_response, resolution = targets
+    _save_audited(
         actor=actor,
-        action="created" if created else "changed",
-        instance=row,
+        row=row or SLATarget(site=site, priority=priority),
+        fields={"first_response_minutes": first_response, "resolution_minutes": resolution},
+        tracked=SLA_FIELDS,
         site=site,
-        before=before,
-        after=snapshot(row, SLA_FIELDS),
+        clean=False,
     )
 
 
@@ -128,23 +125,8 @@ def _sla_set(*, actor: User, site: Site, priority: str, targets: tuple[int, int]
 def incident_type_save(*, actor: User, site: Site, slug: str, fields: dict) -> IncidentType:
     """A site's version of an incident type: an override of a built-in (blank fields keep the
     built-in's text), a disabled built-in, or a type of the site's own."""
-    row = IncidentType.objects.filter(site=site, slug=slug).first()
-    created = row is None
-    row = row or IncidentType(site=site, slug=slug)
-    before = {} if created else snapshot(row, INCIDENT_FIELDS)
-    for name, value in fields.items():
-        setattr(row, name, value)
-    row.full_clean()
-    row.save()
-    audit_record(
-        actor=actor,
-        action="created" if created else "changed",
-        instance=row,
-        site=site,
-        before=before,
-        after=snapshot(row, INCIDENT_FIELDS),
-    )
-    return row
+    row = IncidentType.objects.filter(site=site, slug=slug).first() or IncidentType(site=site, slug=slug)
+    return _save_audited(actor=actor, row=row, fields=fields, tracked=INCIDENT_FIELDS, site=site, clean=True)
 
 
 @transaction.atomic
@@ -153,32 +135,12 @@ def incident_type_reset(*, actor: User, site: Site, slug: str) -> None:
     row = IncidentType.objects.filter(site=site, slug=slug).first()
     if row is None:
         return
-    audit_record(
-        actor=actor,
-        action="deleted",
-        instance=row,
-        site=site,
-        before=snapshot(row, INCIDENT_FIELDS),
-    )
-    row.delete()
+    _delete_audited(actor=actor, row=row, before=snapshot(row, INCIDENT_FIELDS), site=site)
 
 
 @transaction.atomic
 def category_save(*, actor: User, category: Category | None, fields: dict) -> Category:
     """Categories are global: the audit entry has no site, and only admins read it."""
-    created = category is None
-    category = category or Category()
-    before = {} if created else snapshot(category, CATEGORY_FIELDS)
-    for name, value in fields.items():
-        setattr(category, name, value)
-    category.full_clean()
-    category.save()
-    audit_record(
-        actor=actor,
-        action="created" if created else "changed",
-        instance=category,
-        site=None,
-        before=before,
-        after=snapshot(category, CATEGORY_FIELDS),
+    return _save_audited(
+        actor=actor, row=category or Category(), fields=fields, tracked=CATEGORY_FIELDS, site=None, clean=True
     )
-    return category
