@@ -9,6 +9,7 @@ from django.core.validators import validate_email
 
 from ai.offline import AUTO_TRIAGE_CONFIDENCE
 from helpdesk.models import Site
+from knowledge.selectors import published_articles_for_site
 from tickets.forms import BootstrapForm
 from tickets.models import Category
 
@@ -192,6 +193,13 @@ class IncidentTypeForm(BootstrapForm):
     enabled = forms.BooleanField(
         required=False, label="Enabled (off: this type is never detected on this site)"
     )
+    article = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="None: give the steps above",
+        label="KB article",
+        help_text="A published article of this site (or a global one), given instead of the steps.",
+    )
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"]
@@ -199,8 +207,9 @@ class IncidentTypeForm(BootstrapForm):
             raise forms.ValidationError("Choose another short name: new is taken by the page for adding one.")
         return slug
 
-    def __init__(self, *args, builtin=None, **kwargs):
+    def __init__(self, *args, site: Site, builtin=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["article"].queryset = published_articles_for_site(site).order_by("title")
         if builtin is not None:
             del self.fields["slug"]
             for name in ("name", "prototypes", "key_terms", "steps"):

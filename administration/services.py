@@ -30,7 +30,7 @@ SITE_FIELDS = (
     "auto_triage_confidence",
 )
 SLA_FIELDS = ("priority", "first_response_minutes", "resolution_minutes")
-INCIDENT_FIELDS = ("slug", "name", "prototypes", "key_terms", "steps", "enabled")
+INCIDENT_FIELDS = ("slug", "name", "prototypes", "key_terms", "steps", "enabled", "article")
 CATEGORY_FIELDS = ("slug", "name", "description")
 
 

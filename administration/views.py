@@ -94,7 +94,7 @@ def _incident_form(request: HttpRequest, site: Site, slug: str | None) -> HttpRe
     if slug and builtin is None and row is None:
         raise Http404("No such incident type.")
     if request.method == "POST":
-        form = IncidentTypeForm(request.POST, builtin=builtin)
+        form = IncidentTypeForm(request.POST, site=site, builtin=builtin)
         if form.is_valid():
             fields = dict(form.cleaned_data)
             chosen = fields.pop("slug", slug)
@@ -117,7 +117,7 @@ def _incident_form(request: HttpRequest, site: Site, slug: str | None) -> HttpRe
         initial = {"enabled": True}
         if row is not None:
             initial = {name: getattr(row, name) for name in services.INCIDENT_FIELDS}
-        form = IncidentTypeForm(initial=initial, builtin=builtin)
+        form = IncidentTypeForm(initial=initial, site=site, builtin=builtin)
     return render(
         request,
         "administration/incident_form.html",

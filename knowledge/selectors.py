@@ -28,6 +28,11 @@ def articles_for_user(user: User, *, site: Site | None = None, q: str = "") -> Q
     return articles.order_by("title", "pk")
 
 
+def published_articles_for_site(site: Site) -> QuerySet[Article]:
+    """What a customer of the site can read: its published articles and the global ones."""
+    return Article.objects.filter(state=Article.State.PUBLISHED).filter(Q(site=site) | Q(site__isnull=True))
+
+
 def cited_articles(viewer: User, ids: set[int]) -> dict[int, CitedRow]:
     """Articles as a citation shows them to `viewer` (registered with retrieval.citations)."""
     articles = Article.objects.in_bulk(ids)

@@ -12,7 +12,7 @@ from chat.selectors import incident_types_for_site
 from helpdesk.models import AuditEntry, Site
 from integrations.models import SupportAddress
 from retrieval.embedders import model_name_for
-from testing.factories import category, new_ticket
+from testing.factories import article, category, new_ticket
 from tickets.models import Category, SLATarget, TriageModel
 
 pytestmark = pytest.mark.django_db
@@ -184,6 +184,28 @@ def test_it_lists_builtin_incident_types_and_edits_this_sites_version(
     assert "phishing" in {spec.slug for spec in incident_types_for_site(site=site_a)}
     actions = list(AuditEntry.objects.filter(site=site_a).order_by("pk").values_list("action", flat=True))
     assert actions == ["created", "changed", "deleted"]
+
+
+def test_an_incident_type_gives_a_published_article_of_its_site_never_another_sites(
+    admin_client, site_a, site_b
+):
+    own = article(site=site_a, title="Clicked a phishing link", body="Change your password now.")
+    shared = article(site=None, title="Phishing: first steps", body="Report it to the desk.")
+    draft = article(site=site_a, title="Draft phishing", body="Not yet.", state="draft")
+    foreign = article(site=site_b, title="Birchwood phishing", body="Call Birchwood IT.")
+    edit = reverse("administration:incident_edit", args=[site_a.pk, "phishing"])
+
+    page = admin_client.get(edit).content.decode()
+    assert own.title in page and shared.title in page
+    assert draft.title not in page and foreign.title not in page
+    refused = admin_client.post(edit, {"article": foreign.pk, "enabled": "on"})
+    assert "Select a valid choice" in refused.content.decode()
+    admin_client.post(edit, {"article": own.pk, "enabled": "on"})
+
+    phishing = next(spec for spec in incident_types_for_site(site=site_a) if spec.slug == "phishing")
+    assert phishing.article_id == own.pk
+    entry = AuditEntry.objects.get(site=site_a, action="created")
+    assert entry.after["article"] == own.pk
 
 
 def test_it_adds_a_sites_own_incident_type(admin_client, site_a):
