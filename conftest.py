@@ -8,7 +8,7 @@ import pytest
 from helpdesk.models import User
 from helpdesk.services import site_create, user_create
 
-pytest_plugins = ["testing.browser", "testing.required", "testing.local_llm"]
+pytest_plugins = ["testing.asgi", "testing.browser", "testing.required", "testing.local_llm"]
 
 PASSWORD = "correct-horse-battery-staple"
 
