@@ -368,25 +368,35 @@ class OpenAIProvider:
         answer = parse_triage(content, categories=categories, priorities=priorities, context=context)
         return CategorizeResult(**answer, usage=usage)
 
-    def summarize(self, *, site, title: str, turns: Sequence[Turn]) -> SummaryResult:
-        """One grounded call with a strict schema; an empty or cut answer is rejected (offline answers)."""
-        messages = summary_messages(title, turns)
+    def _structured(self, messages, *, schema: dict, max_tokens: int, what: str) -> tuple[str, Usage]:
+        """One strict-schema call at temperature 0: its content and usage; no choice means unavailable,
+        an answer cut at the token limit is rejected."""
         response = self.call_with_retries(
             lambda: self.client.chat.completions.create(
                 model=self.model,
                 messages=messages,
                 temperature=0,
-                max_tokens=SUMMARY_MAX_TOKENS,
-                response_format={"type": "json_schema", "json_schema": SUMMARY_SCHEMA},
+                max_tokens=max_tokens,
+                response_format={"type": "json_schema", "json_schema": schema},
             )
         )
         choice = response.choices[0] if response.choices else None
         if choice is None:
-            raise AIUnavailable("no usable summary (no choices)")
+            raise AIUnavailable(f"no usable {what} (no choices)")
         content = choice.message.content or ""
         usage = Usage(count_tokens(render_prompt(messages)), count_tokens(content))
         if choice.finish_reason == "length":
-            raise AnswerRejected("summary cut at the token limit", defects=[Defect.TRUNCATED], usage=usage)
+            raise AnswerRejected(f"{what} cut at the token limit", defects=[Defect.TRUNCATED], usage=usage)
+        return content, usage
+
+    def summarize(self, *, site, title: str, turns: Sequence[Turn]) -> SummaryResult:
+        """One grounded call with a strict schema; an empty or cut answer is rejected (offline answers)."""
+        content, usage = self._structured(
+            summary_messages(title, turns),
+            schema=SUMMARY_SCHEMA,
+            max_tokens=SUMMARY_MAX_TOKENS,
+            what="summary",
+        )
         answer = parse_summary(content)
         if not answer["problem"]:
             raise AnswerRejected("empty summary", defects=[Defect.EMPTY], usage=usage)
@@ -397,23 +407,9 @@ class OpenAIProvider:
     ) -> ArticleResult:
         """One grounded call with a strict schema. An article with no title or no cited step, or one cut
         at the token limit, is rejected: the extractive draft (the guard's fallback) is kept."""
-        messages = article_messages(cases)
-        response = self.call_with_retries(
-            lambda: self.client.chat.completions.create(
-                model=self.model,
-                messages=messages,
-                temperature=0,
-                max_tokens=ARTICLE_MAX_TOKENS,
-                response_format={"type": "json_schema", "json_schema": ARTICLE_SCHEMA},
-            )
+        content, usage = self._structured(
+            article_messages(cases), schema=ARTICLE_SCHEMA, max_tokens=ARTICLE_MAX_TOKENS, what="article"
         )
-        choice = response.choices[0] if response.choices else None
-        if choice is None:
-            raise AIUnavailable("no usable article (no choices)")
-        content = choice.message.content or ""
-        usage = Usage(count_tokens(render_prompt(messages)), count_tokens(content))
-        if choice.finish_reason == "length":
-            raise AnswerRejected("article cut at the token limit", defects=[Defect.TRUNCATED], usage=usage)
         answer = parse_article(content, cases)
         if not answer["title"]:
             raise AnswerRejected("article without a title", defects=[Defect.EMPTY], usage=usage)
